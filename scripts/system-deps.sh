@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages codeloop needs, when run as root; otherwise prints the apt line and stops.
+set -euo pipefail
+packages=(bubblewrap libseccomp2 cmake build-essential git)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "codeloop needs these system packages; run as root:" >&2
+  echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}"

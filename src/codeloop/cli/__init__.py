@@ -1,0 +1,15 @@
+"""The ``codeloop`` command line."""
+
+from __future__ import annotations
+
+import sys
+
+from codeloop.cli._app import build_app, run_app
+
+__all__ = ["app", "main"]
+
+app = build_app([])
+
+
+def main() -> None:
+    sys.exit(run_app(app))

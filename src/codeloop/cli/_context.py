@@ -1,0 +1,22 @@
+"""What every command needs, built lazily from settings at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from codeloop.config import Settings
+from codeloop.store import Store
+
+__all__ = ["AppContext"]
+
+
+@dataclass
+class AppContext:
+    """Settings plus the services built from them; one per CLI invocation."""
+
+    settings: Settings = field(default_factory=Settings)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.settings.db_path)

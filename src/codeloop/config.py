@@ -1,0 +1,106 @@
+"""Settings, read once at the edges (CLI, server, API) and passed inward as typed objects.
+
+Sources, strongest first: constructor arguments, ``CODELOOP_*`` environment variables (nested with
+``__``, e.g. ``CODELOOP_MODELS__TIMEOUT_S=30``), ``codeloop.toml`` in the working directory, defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["BudgetSettings", "ModelSettings", "SandboxSettings", "Settings"]
+
+DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelSettings(_Section):
+    """How models are called: role mapping, retries, timeouts, concurrency, cache."""
+
+    planner: str = DEFAULT_MODEL
+    coder: str = DEFAULT_MODEL
+    worker: str = DEFAULT_MODEL
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=4, ge=0)
+    backoff_initial_s: float = Field(default=0.5, ge=0)
+    backoff_max_s: float = Field(default=30.0, ge=0)
+    concurrency: int = Field(default=8, ge=1)
+    cache: bool = True
+    cache_ttl_s: float = Field(default=7 * 24 * 3600, gt=0)
+    local_context: int = Field(default=4096, ge=512)
+    local_threads: int | None = Field(default=None, ge=1)
+    openai_base_url: str | None = None
+    anthropic_base_url: str | None = None
+
+    def for_role(self, role: str) -> str:
+        if role not in ("planner", "coder", "worker"):
+            raise ValueError(f"unknown role {role!r}")
+        value: str = getattr(self, role)
+        return value
+
+
+class BudgetSettings(_Section):
+    """Default per-run budget; ``None`` means unlimited."""
+
+    max_calls: int | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, ge=0)
+    max_cost_usd: float | None = Field(default=None, ge=0)
+    max_seconds: float | None = Field(default=None, ge=0)
+
+
+class SandboxSettings(_Section):
+    """Default limits for sandboxed programs."""
+
+    memory_mb: int = Field(default=512, ge=32)
+    cpu_s: float = Field(default=1.0, gt=0)
+    wall_s: float = Field(default=5.0, gt=0)
+    output_bytes: int = Field(default=1_000_000, ge=1024)
+    pool_size: int = Field(default=2, ge=0)
+
+
+class Settings(BaseSettings):
+    """All of codeloop's settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CODELOOP_",
+        env_nested_delimiter="__",
+        toml_file="codeloop.toml",
+        extra="forbid",
+    )
+
+    home: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("codeloop")))
+    model_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("codeloop")) / "models"
+    )
+    log_level: str = "WARNING"
+    log_json: bool = False
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "codeloop.db"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))

@@ -1,0 +1,39 @@
+"""The store: one SQLite database (WAL) holding runs, steps, the response cache, checkpoints and
+the code knowledge graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codeloop.store._db import Database
+from codeloop.store.cache import ResponseCache
+from codeloop.store.checkpoints import CheckpointStore
+from codeloop.store.records import RunRecord, StepRecord, Triple
+from codeloop.store.runs import RunStore
+from codeloop.store.triples import TripleStore
+
+__all__ = [
+    "CheckpointStore",
+    "Database",
+    "ResponseCache",
+    "RunRecord",
+    "RunStore",
+    "StepRecord",
+    "Store",
+    "Triple",
+    "TripleStore",
+]
+
+
+class Store:
+    """The repositories over one database file, built once at an edge and passed inward."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = Database(path)
+        self.runs = RunStore(self.db)
+        self.cache = ResponseCache(self.db)
+        self.checkpoints = CheckpointStore(self.db)
+        self.triples = TripleStore(self.db)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,69 @@
+"""Facts as triples with provenance: the storage of the code knowledge graph."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from codeloop.store._db import Database
+from codeloop.store.records import Triple
+
+__all__ = ["TripleStore"]
+
+
+class TripleStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(self, triples: Iterable[Triple]) -> int:
+        """Insert facts, ignoring exact duplicates; returns how many were new."""
+        now = time.time()
+        added = 0
+        with self._db.transaction() as conn:
+            for t in triples:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO triples (subject, predicate, object, provenance,"
+                    " created_at) VALUES (?, ?, ?, ?, ?)",
+                    (t.subject, t.predicate, t.object, json.dumps(t.provenance), now),
+                )
+                added += cursor.rowcount
+        return added
+
+    def query(
+        self,
+        subject: str | None = None,
+        predicate: str | None = None,
+        object: str | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[Triple]:
+        """Facts matching every given part (``None`` matches anything; ``%`` is a LIKE pattern)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("subject", subject), ("predicate", predicate), ("object", object)):
+            if value is None:
+                continue
+            clauses.append(f"{column} {'LIKE' if '%' in value else '='} ?")
+            params.append(value)
+        sql = "SELECT subject, predicate, object, provenance FROM triples"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [
+            Triple(subject=r[0], predicate=r[1], object=r[2], provenance=json.loads(r[3]))
+            for r in self._db.query(sql, params)
+        ]
+
+    def remove(self, subject: str, predicate: str | None = None) -> int:
+        if predicate is None:
+            cursor = self._db.execute("DELETE FROM triples WHERE subject = ?", (subject,))
+        else:
+            cursor = self._db.execute(
+                "DELETE FROM triples WHERE subject = ? AND predicate = ?", (subject, predicate)
+            )
+        return cursor.rowcount

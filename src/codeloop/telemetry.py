@@ -1,0 +1,41 @@
+"""Structured logging (loguru) and OpenTelemetry spans.
+
+The OpenTelemetry API is always used; without an SDK configured its spans cost next to nothing. The
+edges call :func:`configure_logging` once; library code only logs and opens spans.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from loguru import logger
+from opentelemetry import trace
+from opentelemetry.trace import Span, Status, StatusCode
+
+__all__ = ["configure_logging", "logger", "span"]
+
+AttributeValue = str | int | float | bool
+
+_TRACER_NAME = "codeloop"
+
+
+def configure_logging(level: str = "WARNING", *, json: bool = False) -> None:
+    """Send logs to stderr, as text or one JSON object per line."""
+    logger.remove()
+    logger.add(sys.stderr, level=level.upper(), serialize=json, backtrace=False, diagnose=False)
+
+
+@contextmanager
+def span(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> Iterator[Span]:
+    """Open a span; an exception marks it as an error and propagates."""
+    tracer = trace.get_tracer(_TRACER_NAME)
+    with tracer.start_as_current_span(name, record_exception=True) as current:
+        if attributes:
+            current.set_attributes(dict(attributes))
+        try:
+            yield current
+        except BaseException as exc:
+            current.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
