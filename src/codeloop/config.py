@@ -17,7 +17,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["BudgetSettings", "ModelSettings", "SandboxSettings", "Settings"]
+__all__ = [
+    "BudgetSettings",
+    "ModelSettings",
+    "OrchestrateSettings",
+    "SandboxSettings",
+    "Settings",
+]
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 
@@ -70,6 +76,30 @@ class SandboxSettings(_Section):
     pool_size: int = Field(default=2, ge=0)
 
 
+class OrchestrateSettings(_Section):
+    """analyze / orchestrate / rlm: retries, the result variable, RLM bounds, model aliases."""
+
+    result_var: str = "final_report"
+    max_retries: int = Field(default=2, ge=0)
+    codegen_max_tokens: int = Field(default=1024, ge=16)
+    retry_temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    rlm_max_iterations: int = Field(default=8, ge=1)
+    rlm_max_depth: int = Field(default=1, ge=0)
+    rlm_max_output_chars: int = Field(default=2000, ge=100)
+    rlm_max_tokens: int = Field(default=512, ge=16)
+    aliases: dict[str, str] = Field(
+        default_factory=lambda: {
+            "code-davinci-002": "coder",
+            "gpt-4.1": "planner",
+            "gpt-4o": "planner",
+            "gpt-4": "planner",
+            "gpt-4.1-mini": "worker",
+            "gpt-4o-mini": "worker",
+            "gpt-3.5-turbo": "worker",
+        }
+    )
+
+
 class Settings(BaseSettings):
     """All of codeloop's settings."""
 
@@ -89,6 +119,7 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    orchestrate: OrchestrateSettings = Field(default_factory=OrchestrateSettings)
 
     @property
     def db_path(self) -> Path:

@@ -12,7 +12,9 @@ from codeloop.sandbox.scheme.host import QueryArgs
 from codeloop.sandbox.scheme.reader import read_program
 from codeloop.sandbox.scheme.values import VOID, Procedure, Promise, Symbol, Syntax, Void, to_write
 
-__all__ = ["from_json", "host_primitives", "mentions", "strip_fence", "to_json"]
+__all__ = [
+    "PRIMITIVE_DOCS",
+    "from_json", "host_primitives", "mentions", "strip_fence", "to_json"]
 
 _FENCE = re.compile(r"^\s*```[\w+-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -23,6 +25,33 @@ _QUERY_KEYS = {
     "temperature": "temperature",
     "max-tokens": "max_tokens",
     "system": "system",
+}
+
+
+PRIMITIVE_DOCS: dict[str, tuple[str, str]] = {
+    "py-exec": ('(py-exec "code")', "run Python in the session (sees `context`); returns stdout"),
+    "py-eval": ('(py-eval "expr")', "evaluate a Python expression; returns its value"),
+    "py-set!": ('(py-set! "name" value)', "bind a Python variable to a Scheme value"),
+    "llm-query": (
+        '(llm-query #:instruction "..." #:data "..." #:model "..." #:temperature 0.0'
+        " #:max-tokens 500)",
+        "ask a sub-model; returns syntax: unwrap with (syntax-e r)",
+    ),
+    "unsafe-raw-query": (
+        '(unsafe-raw-query #:instruction "..." #:model "...")',
+        "ask a model; returns its raw text (e.g. generated code)",
+    ),
+    "llm-query-async": ("(llm-query-async #:instruction ...)", "start llm-query; (await h) later"),
+    "await": ("(await handle)", "the result of llm-query-async"),
+    "map-async": ("(map-async fn items)", "apply fn to every item concurrently; keeps order"),
+    "unsafe-exec-sub-output": (
+        "(unsafe-exec-sub-output (datum->syntax #f code))",
+        "run generated Scheme code in a sub-environment; returns what it displayed",
+    ),
+    "finish": ("(finish value)", "end the program with value (never in generated code)"),
+    "finish-var": ('(finish-var "name")', "the value of variable name, as the program's result"),
+    "checkpoint": ('(checkpoint "name" value)', "save a value for this run"),
+    "restore": ('(restore "name")', "a value saved with checkpoint, or void"),
 }
 
 
