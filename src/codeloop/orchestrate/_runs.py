@@ -61,5 +61,4 @@ class RunContext:
                 runs.finish_run(run_id, "error", None, f"{type(exc).__name__}: {exc}")
             raise
         if runs is not None and run_id is not None:
-            status = "error" if active.error else "ok"
-            runs.finish_run(run_id, status, active.value, active.error)
+            runs.finish_run(run_id, "error" if active.error else "ok", active.value, active.error)

@@ -145,8 +145,8 @@ class CodegenLoop:
             )
         )
         if findings:
-            error = "\n".join(f.render() for f in findings[:5])
-            return Attempt(number=number, code=code, stage="validation", error=error), None
+            refusal = "\n".join(f.render() for f in findings[:5])
+            return Attempt(number=number, code=code, stage="validation", error=refusal), None
         started = time.monotonic()
         result = await self._sandbox.run(
             code,
@@ -155,13 +155,11 @@ class CodegenLoop:
             limits=self._limits,
             return_vars=(var,),
         )
-        error: str | None
+        error: str | None = None
         if not result.ok:
             error = result.feedback()
         elif var not in result.variables:
             error = f"the program ran but `{var}` is not defined (or is not JSON-able) at the end"
-        else:
-            error = None
         self._host.log.add(
             StepRecord(
                 kind="program_run",
@@ -176,11 +174,6 @@ class CodegenLoop:
                 seconds=time.monotonic() - started,
             )
         )
-        if error is not None:
-            stage: Stage = "run"
-            return Attempt(
-                number=number, code=code, stage=stage, error=error, stdout=result.stdout
-            ), None
-        return Attempt(
-            number=number, code=code, stage="ok", stdout=result.stdout
-        ), result.variables[var]
+        stage: Stage = "ok" if error is None else "run"
+        attempt = Attempt(number=number, code=code, stage=stage, error=error, stdout=result.stdout)
+        return attempt, result.variables.get(var)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from codeloop.orchestrate._prompts import render
+from codeloop.sandbox._worker.prims import PRIMITIVE_NAMES, Primitives
 from codeloop.sandbox.scheme.primitives import PRIMITIVE_DOCS
 
 __all__ = ["PrimitiveDoc", "describe", "get_codegen_reference"]
@@ -30,19 +31,27 @@ class PrimitiveDoc(BaseModel):
 
 def describe(name: str, func: Callable[..., Any]) -> PrimitiveDoc:
     """One line for ``func``: its signature (without ``self``) and its docstring's first line."""
-    signature = inspect.signature(func)
-    params = [p for p in signature.parameters.values() if p.name != "self"]
-    shown = signature.replace(parameters=params, return_annotation=inspect.Signature.empty)
-    text = str(shown).replace("'", "")
+    parts: list[str] = []
+    keyword_only = False
+    for param in inspect.signature(func).parameters.values():
+        if param.name == "self":
+            continue
+        if param.kind is param.KEYWORD_ONLY and not keyword_only:
+            parts.append("*")
+            keyword_only = True
+        text = param.name
+        if param.annotation is not param.empty:
+            text += f": {str(param.annotation).strip(chr(39))}"
+        if param.default is not param.empty:
+            text += f" = {param.default!r}"
+        parts.append(text)
     doc = inspect.getdoc(func) or ""
     summary = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
-    return PrimitiveDoc(name=name, signature=f"{name}{text}", summary=summary)
+    return PrimitiveDoc(name=name, signature=f"{name}({', '.join(parts)})", summary=summary)
 
 
 def python_primitives() -> list[PrimitiveDoc]:
-    from codeloop.sandbox import primitives
-
-    return [describe(name, func) for name, func in primitives.PRIMITIVES.items()]
+    return [describe(name, getattr(Primitives, name)) for name in PRIMITIVE_NAMES]
 
 
 def scheme_primitives() -> list[PrimitiveDoc]:

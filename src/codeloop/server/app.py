@@ -90,15 +90,12 @@ async def _with_progress(
 def _budget(
     max_calls: int | None, max_tokens: int | None, max_seconds: float | None, base: Budget
 ) -> Budget:
-    update = {
-        k: v
-        for k, v in (("max_calls", max_calls), ("max_tokens", max_tokens), ("max_seconds", max_seconds))
-        if v is not None
-    }
+    pairs = (("max_calls", max_calls), ("max_tokens", max_tokens), ("max_seconds", max_seconds))
+    update = {k: v for k, v in pairs if v is not None}
     return base.model_copy(update=update)
 
 
-def build_server(services: ServerServices) -> MCPServer:  # noqa: PLR0915
+def build_server(services: ServerServices) -> MCPServer:
     """An MCP server whose tools run on ``services``."""
     server: MCPServer = MCPServer(
         name="codeloop",
@@ -149,6 +146,7 @@ def build_server(services: ServerServices) -> MCPServer:  # noqa: PLR0915
         data: str,
         goal: str,
         ctx: Context,
+        *,
         format: Format | None = None,
         max_calls: int | None = None,
         max_tokens: int | None = None,

@@ -12,9 +12,7 @@ from codeloop.sandbox.scheme.host import QueryArgs
 from codeloop.sandbox.scheme.reader import read_program
 from codeloop.sandbox.scheme.values import VOID, Procedure, Promise, Symbol, Syntax, Void, to_write
 
-__all__ = [
-    "PRIMITIVE_DOCS",
-    "from_json", "host_primitives", "mentions", "strip_fence", "to_json"]
+__all__ = ["PRIMITIVE_DOCS", "from_json", "host_primitives", "mentions", "strip_fence", "to_json"]
 
 _FENCE = re.compile(r"^\s*```[\w+-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
