@@ -88,7 +88,7 @@ def test_reader_errors_name_the_line(source: str, message: str) -> None:
         ('(syntax-e (datum->syntax #f "code"))', "code"),
         ("(foldl + 0 (range 5))", 10),
         ("`(1 ,(+ 1 1) ,@(list 3 4))", [1, 2, 3, 4]),
-        ("(with-handlers ([exn:fail? (lambda (e) (exn-message e))]) (error 'f \"bad\"))", "f: bad"),
+        ('(with-handlers ([exn:fail? (lambda (e) (exn-message e))]) (error \'f "bad"))', "f: bad"),
     ],
 )
 async def test_evaluates(source: str, value: Any) -> None:
@@ -123,8 +123,9 @@ async def test_llm_query_returns_syntax_that_must_be_unwrapped() -> None:
 async def test_map_async_and_llm_query_async() -> None:
     host = FakeHost(["1", "2", "3", "4"])
     result = await run(
-        "(define ps (map (lambda (x) (llm-query-async #:instruction x)) (list \"a\" \"b\")))"
-        "(define rs (map-async (lambda (x) (syntax-e (llm-query #:instruction x))) (list \"c\" \"d\")))"
+        '(define ps (map (lambda (x) (llm-query-async #:instruction x)) (list "a" "b")))'
+        "(define rs (map-async (lambda (x) (syntax-e (llm-query #:instruction x)))"
+        ' (list "c" "d")))'
         "(append (map (lambda (p) (syntax-e (await p))) ps) rs)",
         host,
     )
@@ -133,8 +134,9 @@ async def test_map_async_and_llm_query_async() -> None:
 
 
 async def test_sub_program_defines_variable_for_finish_var() -> None:
-    source = """
-    (define code "```scheme\\n(define final_report (string-append \\"total: \\" \\"7\\"))\\n(display \\"sub\\")\\n```")
+    source = r"""
+    (define code "```scheme\n(define final_report (string-append \"total: \" \"7\"))
+    (display \"sub\")\n```")
     (define out (unsafe-exec-sub-output (datum->syntax #f code)))
     (display (string-append "[" out "]"))
     (finish-var "final_report")
