@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -15,6 +17,10 @@ from codeloop.store import Store
 async def sandbox() -> AsyncIterator[IsolatedSandbox]:
     async with IsolatedSandbox(pool_size=1, limits=Limits(wall_s=30, cpu_s=5)) as box:
         yield box
+    # let the killed workers' pipe transports close while the loop still runs
+    for _ in range(3):
+        await asyncio.sleep(0.01)
+        gc.collect()
 
 
 @pytest.fixture
