@@ -4,7 +4,7 @@ seeds' Scheme, with the primitives bound to models, the budget and the store."""
 
 from codeloop.orchestrate._runs import ActiveRun, RunContext
 from codeloop.orchestrate.analyze import AnalysisReport, Analyzer
-from codeloop.orchestrate.budget import Budget, BudgetedModel, BudgetMeter
+from codeloop.orchestrate.budget import BudgetedModel
 from codeloop.orchestrate.codegen import Attempt, CodegenLoop, CodegenOptions, ProgramOutcome
 from codeloop.orchestrate.host import ProgramHost, SessionSchemeHost
 from codeloop.orchestrate.orchestrate import (
@@ -14,7 +14,7 @@ from codeloop.orchestrate.orchestrate import (
     read_strategy,
 )
 from codeloop.orchestrate.programs import Language, ProgramReport, ProgramRunner, language_of
-from codeloop.orchestrate.recording import RecordingModel, StepLog
+from codeloop.orchestrate.recording import StepLog, StepRecordingModel
 from codeloop.orchestrate.reference import PrimitiveDoc, describe, get_codegen_reference
 from codeloop.orchestrate.rlm import RecursiveLM, RLMOptions, RLMReport, RLMTurn
 from codeloop.orchestrate.routing import ModelRouter
@@ -33,8 +33,6 @@ __all__ = [
     "AnalysisReport",
     "Analyzer",
     "Attempt",
-    "Budget",
-    "BudgetMeter",
     "BudgetedModel",
     "CodegenLoop",
     "CodegenOptions",
@@ -54,11 +52,11 @@ __all__ = [
     "RLMOptions",
     "RLMReport",
     "RLMTurn",
-    "RecordingModel",
     "RecursiveLM",
     "RunContext",
     "SessionSchemeHost",
     "StepLog",
+    "StepRecordingModel",
     "Strategy",
     "describe",
     "detect_format",

@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from codeloop.config import BudgetSettings
 from codeloop.errors import CodeloopError
-from codeloop.orchestrate.budget import Budget, BudgetMeter
+from codeloop.models.budget import Budget
 from codeloop.orchestrate.host import ProgramHost
 from codeloop.orchestrate.recording import StepLog
 from codeloop.orchestrate.routing import ModelRouter
@@ -38,7 +39,7 @@ class RunContext:
     router: ModelRouter
     sandbox: Sandbox
     store: Store | None = None
-    budget: Budget = field(default_factory=Budget)
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
     limits: Limits | None = None
     policy: PolicyCheck | None = None
     observer: Callable[[StepRecord], None] | None = None
@@ -49,7 +50,7 @@ class RunContext:
         run_id = runs.start_run(kind, request) if runs is not None else None
         host = ProgramHost(
             self.router,
-            BudgetMeter(self.budget),
+            Budget(self.budget),
             StepLog(runs, run_id, observer=self.observer),
             checkpoints=self.store.checkpoints if self.store is not None else None,
         )

@@ -68,7 +68,7 @@ class Analyzer:
             )
             outcome = await loop.run(prompt, context)
             run.result(outcome.value if outcome.ok else None, outcome.error)
-        meter = run.host.meter
+        used = run.host.run_budget.usage
         return AnalysisReport(
             run_id=run.run_id,
             task=task,
@@ -78,9 +78,9 @@ class Analyzer:
             code=outcome.code,
             attempts=outcome.attempts,
             sample=sample,
-            calls=meter.calls,
-            tokens=meter.tokens,
-            cost_usd=meter.cost_usd,
+            calls=used.calls,
+            tokens=used.tokens,
+            cost_usd=used.cost_usd,
             seconds=time.monotonic() - started,
             notes=list(run.host.router.notes),
         )

@@ -14,7 +14,7 @@ from codeloop.models.types import Message, ModelRequest
 from codeloop.orchestrate._prompts import render
 from codeloop.orchestrate.budget import BudgetedModel
 from codeloop.orchestrate.host import ProgramHost
-from codeloop.orchestrate.recording import RecordingModel
+from codeloop.orchestrate.recording import StepRecordingModel
 from codeloop.orchestrate.validate import PolicyCheck, extract_code, validate_program
 from codeloop.sandbox.limits import Limits
 from codeloop.sandbox.protocol import Sandbox
@@ -73,7 +73,7 @@ class CodegenLoop:
         limits: Limits | None = None,
         policy: PolicyCheck | None = None,
     ) -> None:
-        self._model = RecordingModel(BudgetedModel(model, host.meter), host.log, "generate")
+        self._model = StepRecordingModel(BudgetedModel(model, host.run_budget), host.log, "generate")
         self._sandbox = sandbox
         self._host = host
         self._options = options
@@ -86,7 +86,7 @@ class CodegenLoop:
         attempts: list[Attempt] = []
         for number in range(1, options.max_retries + 2):
             started = time.monotonic()
-            tokens_before = self._host.meter.tokens
+            tokens_before = self._host.run_budget.usage.tokens
             request = ModelRequest(
                 messages=tuple(messages),
                 temperature=0.0 if number == 1 else options.retry_temperature,
@@ -100,7 +100,7 @@ class CodegenLoop:
             code = extract_code(reply)
             attempt, value = await self._attempt(number, code, context)
             attempt.seconds = time.monotonic() - started
-            attempt.tokens = self._host.meter.tokens - tokens_before
+            attempt.tokens = self._host.run_budget.usage.tokens - tokens_before
             attempts.append(attempt)
             if attempt.stage == "ok":
                 return ProgramOutcome(

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from codeloop.errors import ExecutionFailed
+from codeloop.models.budget import Budget
 from codeloop.models.types import ModelRequest
-from codeloop.orchestrate.budget import BudgetMeter
-from codeloop.orchestrate.recording import RecordingModel, StepLog
+from codeloop.orchestrate.budget import BudgetedModel, snapshot
+from codeloop.orchestrate.recording import StepLog, StepRecordingModel
 from codeloop.orchestrate.routing import ModelRouter
 from codeloop.sandbox.protocol import HostFunction, SandboxSession
 from codeloop.sandbox.scheme import QueryArgs
@@ -30,14 +31,14 @@ class ProgramHost:
     def __init__(
         self,
         router: ModelRouter,
-        meter: BudgetMeter,
+        budget: Budget,
         log: StepLog,
         *,
         checkpoints: CheckpointStore | None = None,
         worker_role: str = "worker",
     ) -> None:
         self.router = router
-        self.meter = meter
+        self.run_budget = budget
         self.log = log
         self._checkpoints = checkpoints
         self._memory: dict[str, Any] = {}
@@ -54,10 +55,8 @@ class ProgramHost:
         role: str | None = None,
         name: str = "llm_query",
     ) -> str:
-        from codeloop.orchestrate.budget import BudgetedModel
-
         chosen = self.router.pick(model, role or self._worker_role)
-        wrapped = RecordingModel(BudgetedModel(chosen, self.meter), self.log, name)
+        wrapped = StepRecordingModel(BudgetedModel(chosen, self.run_budget), self.log, name)
         request = ModelRequest.of(
             prompt,
             system=system,
@@ -109,7 +108,7 @@ class ProgramHost:
         return None
 
     async def budget(self) -> dict[str, Any]:
-        return self.meter.snapshot()
+        return snapshot(self.run_budget)
 
     def functions(self) -> Mapping[str, HostFunction]:
         """The host functions a sandbox run gets, by primitive name."""

@@ -9,9 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codeloop.config import BudgetSettings
 from codeloop.orchestrate._prompts import render
 from codeloop.orchestrate._runs import RunContext
-from codeloop.orchestrate.budget import Budget
 from codeloop.orchestrate.codegen import Attempt, CodegenLoop, CodegenOptions
 from codeloop.orchestrate.reference import get_codegen_reference
 from codeloop.orchestrate.sampling import DataFormat, DataSample, parse_data, sample_data
@@ -42,7 +42,7 @@ class OrchestrationReport(BaseModel):
     code: str | None = None
     attempts: list[Attempt] = Field(default_factory=list)
     sample: DataSample
-    budget: Budget
+    budget: BudgetSettings
     calls: int = 0
     tokens: int = 0
     cost_usd: float = 0.0
@@ -50,7 +50,7 @@ class OrchestrationReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-def _describe(budget: Budget) -> str:
+def _describe(budget: BudgetSettings) -> str:
     parts = [
         f"{name} {value:g}"
         for name, value in (
@@ -95,7 +95,7 @@ class Orchestrator:
             )
             outcome = await loop.run(prompt, context)
             run.result(outcome.value if outcome.ok else None, outcome.error)
-        meter = run.host.meter
+        used = run.host.run_budget.usage
         return OrchestrationReport(
             run_id=run.run_id,
             goal=goal,
@@ -107,9 +107,9 @@ class Orchestrator:
             attempts=outcome.attempts,
             sample=sample,
             budget=budget,
-            calls=meter.calls,
-            tokens=meter.tokens,
-            cost_usd=meter.cost_usd,
+            calls=used.calls,
+            tokens=used.tokens,
+            cost_usd=used.cost_usd,
             seconds=time.monotonic() - started,
             notes=list(run.host.router.notes),
         )

@@ -69,11 +69,11 @@ class ProgramRunner:
                 )
             )
             run.result(report.value, report.error)
-        meter = run.host.meter
+        used = run.host.run_budget.usage
         return report.model_copy(
             update={
-                "calls": meter.calls,
-                "tokens": meter.tokens,
+                "calls": used.calls,
+                "tokens": used.tokens,
                 "seconds": time.monotonic() - started,
                 "notes": list(run.host.router.notes),
             }

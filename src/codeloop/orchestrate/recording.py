@@ -10,7 +10,7 @@ from codeloop.models.protocol import Model
 from codeloop.models.types import ModelRequest, ModelResponse
 from codeloop.store import RunStore, StepRecord
 
-__all__ = ["RecordingModel", "StepLog"]
+__all__ = ["StepLog", "StepRecordingModel"]
 
 
 class StepLog:
@@ -39,7 +39,7 @@ class StepLog:
         return step
 
 
-class RecordingModel:
+class StepRecordingModel:
     """Writes one ``model_call`` step per call, failures included."""
 
     def __init__(self, model: Model, log: StepLog, name: str) -> None:

@@ -21,7 +21,7 @@ from codeloop.orchestrate._prompts import render
 from codeloop.orchestrate._runs import RunContext
 from codeloop.orchestrate.budget import BudgetedModel
 from codeloop.orchestrate.host import ProgramHost
-from codeloop.orchestrate.recording import RecordingModel
+from codeloop.orchestrate.recording import StepRecordingModel
 from codeloop.orchestrate.reference import get_codegen_reference
 from codeloop.orchestrate.validate import extract_code
 from codeloop.sandbox.limits import Limits
@@ -94,7 +94,7 @@ class _RecursiveHost(ProgramHost):
     """``llm_query`` below the depth limit starts a nested RLM on ``data``."""
 
     def __init__(self, base: ProgramHost, rlm: RecursiveLM, depth: int) -> None:
-        super().__init__(base.router, base.meter, base.log)
+        super().__init__(base.router, base.run_budget, base.log)
         self._base = base
         self._rlm = rlm
         self._depth = depth
@@ -133,7 +133,7 @@ class RecursiveLM:
             answer, finished = await self.explore(question, context, run.host, 0, turns)
             error = None if finished else "no finish() within the iteration limit; answer forced"
             run.result(answer, None)
-        meter = run.host.meter
+        used = run.host.run_budget.usage
         return RLMReport(
             run_id=run.run_id,
             question=question,
@@ -141,9 +141,9 @@ class RecursiveLM:
             finished=finished,
             error=error,
             turns=turns,
-            calls=meter.calls,
-            tokens=meter.tokens,
-            cost_usd=meter.cost_usd,
+            calls=used.calls,
+            tokens=used.tokens,
+            cost_usd=used.cost_usd,
             seconds=time.monotonic() - started,
             context_chars=size,
             notes=list(run.host.router.notes),
@@ -154,8 +154,8 @@ class RecursiveLM:
     ) -> tuple[Any, bool]:
         """The REPL loop at one depth: ``(answer, finished)``."""
         opts = self.options
-        model = RecordingModel(
-            BudgetedModel(host.router.role("planner"), host.meter), host.log, f"rlm root d{depth}"
+        model = StepRecordingModel(
+            BudgetedModel(host.router.role("planner"), host.run_budget), host.log, f"rlm root d{depth}"
         )
         system = render(
             "rlm_system.j2",

@@ -16,6 +16,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
+from codeloop.config import BudgetSettings
 from codeloop.errors import CodeloopError
 from codeloop.orchestrate import (
     Analyzer,
@@ -28,7 +29,6 @@ from codeloop.orchestrate import (
     detect_format,
     get_codegen_reference,
 )
-from codeloop.orchestrate.budget import Budget
 from codeloop.sandbox.limits import Limits
 from codeloop.store import StepRecord
 
@@ -61,7 +61,7 @@ def _context_value(data: str | None) -> Any:
 async def _with_progress(
     ctx: Context,
     services: ServerServices,
-    budget: Budget | None,
+    budget: BudgetSettings | None,
     work: Callable[[RunContext], Awaitable[Report]],
 ) -> dict[str, Any]:
     """Run ``work`` and turn each recorded step into a progress notification."""
@@ -88,8 +88,8 @@ async def _with_progress(
 
 
 def _budget(
-    max_calls: int | None, max_tokens: int | None, max_seconds: float | None, base: Budget
-) -> Budget:
+    max_calls: int | None, max_tokens: int | None, max_seconds: float | None, base: BudgetSettings
+) -> BudgetSettings:
     pairs = (("max_calls", max_calls), ("max_tokens", max_tokens), ("max_seconds", max_seconds))
     update = {k: v for k, v in pairs if v is not None}
     return base.model_copy(update=update)
