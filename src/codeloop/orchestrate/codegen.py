@@ -96,7 +96,8 @@ class CodegenLoop:
             try:
                 reply = (await self._model.complete(request)).text
             except BudgetExceeded as exc:
-                return ProgramOutcome(ok=False, attempts=attempts, error=str(exc))
+                code = attempts[-1].code if attempts else None
+                return ProgramOutcome(ok=False, code=code, attempts=attempts, error=str(exc))
             code = extract_code(reply)
             attempt, value = await self._attempt(number, code, context)
             attempt.seconds = time.monotonic() - started
@@ -110,8 +111,10 @@ class CodegenLoop:
                     stdout=attempt.stdout,
                     attempts=attempts,
                 )
-            if attempt.error and attempt.error.startswith("budget exceeded"):
-                return ProgramOutcome(ok=False, code=code, attempts=attempts, error=attempt.error)
+            try:
+                self._host.run_budget.check()
+            except BudgetExceeded as exc:
+                return ProgramOutcome(ok=False, code=code, attempts=attempts, error=str(exc))
             messages += [
                 Message(role="assistant", content=f"```python\n{code}\n```"),
                 Message(

@@ -19,7 +19,7 @@ from codeloop.orchestrate.sampling import DataFormat, DataSample, parse_data, sa
 __all__ = ["OrchestrationReport", "Orchestrator", "Strategy", "read_strategy"]
 
 Strategy = Literal["A", "B", "C", "unknown"]
-_STRATEGY = re.compile(r"#\s*strategy\s*[:=]?\s*\(?([ABCabc])\b")
+_STRATEGY = re.compile(r"#\s*strategy\s*[:=]?\s*\(?([abc])\b", re.IGNORECASE)
 
 
 def read_strategy(code: str | None) -> Strategy:

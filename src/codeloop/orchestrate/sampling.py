@@ -201,7 +201,7 @@ def _sample_list(items: list[Any], data_format: DataFormat, size: int, wanted: i
                 name=key,
                 types=[t for t, _ in counter.most_common()],
                 present=sum(counter.values()),
-                example=_clip(examples.get(key), 60),
+                example=_clip(json.dumps(examples.get(key), ensure_ascii=False, default=str), 60),
             )
             for key, counter in list(types.items())[:_MAX_FIELDS]
         ]
