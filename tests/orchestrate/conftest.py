@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from codeloop.models.protocol import Model
 from codeloop.config import BudgetSettings
+from codeloop.models.protocol import Model
 from codeloop.orchestrate import ModelRouter, RunContext
 from codeloop.sandbox import IsolatedSandbox, Limits
 from codeloop.store import Store
@@ -40,6 +40,7 @@ def make_runs(sandbox: IsolatedSandbox, store: Store) -> RunsFactory:
         router = ModelRouter(
             {"planner": planner, "coder": coder or planner, "worker": worker or planner}
         )
-        return RunContext(router=router, sandbox=sandbox, store=store, budget=BudgetSettings(**budget))
+        limits = BudgetSettings(**budget)
+        return RunContext(router=router, sandbox=sandbox, store=store, budget=limits)
 
     return build

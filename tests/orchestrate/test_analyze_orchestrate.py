@@ -56,7 +56,7 @@ async def test_analyze_retries_after_validation_and_runtime_errors(
     assert len(coder.requests[2].messages) == 5  # prompt + two failed turns
     first_prompt = coder.requests[0].messages[0].content
     assert "TASK: mean temperature per city" in first_prompt
-    assert "city: str, 4, e.g. \"Oslo\"" in first_prompt
+    assert 'city: str, 4, e.g. "Oslo"' in first_prompt
     assert "finish(" not in first_prompt.split("Rules:")[0]  # finish is not offered
     run = store.runs.get_run(report.run_id or "")
     assert run.status == "ok"
@@ -75,7 +75,9 @@ async def test_analyze_gives_up_after_the_bound(make_runs: RunsFactory, store: S
 
     assert report.ok is False
     assert len(report.attempts) == 2
-    assert report.error == "line 1: result-variable: the program never assigns `final_report` at top level"
+    assert report.error == (
+        "line 1: result-variable: the program never assigns `final_report` at top level"
+    )
     assert store.runs.get_run(report.run_id or "").status == "error"
 
 

@@ -73,7 +73,9 @@ class CodegenLoop:
         limits: Limits | None = None,
         policy: PolicyCheck | None = None,
     ) -> None:
-        self._model = StepRecordingModel(BudgetedModel(model, host.run_budget), host.log, "generate")
+        self._model = StepRecordingModel(
+            BudgetedModel(model, host.run_budget), host.log, "generate"
+        )
         self._sandbox = sandbox
         self._host = host
         self._options = options

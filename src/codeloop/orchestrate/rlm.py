@@ -93,11 +93,14 @@ def describe_context(context: Any) -> str:
 class _RecursiveHost(ProgramHost):
     """``llm_query`` below the depth limit starts a nested RLM on ``data``."""
 
-    def __init__(self, base: ProgramHost, rlm: RecursiveLM, depth: int) -> None:
+    def __init__(
+        self, base: ProgramHost, rlm: RecursiveLM, depth: int, turns: list[RLMTurn]
+    ) -> None:
         super().__init__(base.router, base.run_budget, base.log)
         self._base = base
         self._rlm = rlm
         self._depth = depth
+        self._turns = turns
 
     async def llm_query(
         self,
@@ -109,7 +112,9 @@ class _RecursiveHost(ProgramHost):
     ) -> str:
         if self._depth >= self._rlm.options.max_depth or len(data) <= self._rlm.options.chunk_chars:
             return await self._base.llm_query(instruction, data, model, temperature, max_tokens)
-        answer, _ = await self._rlm.explore(instruction, data, self._base, self._depth + 1, [])
+        answer, _ = await self._rlm.explore(
+            instruction, data, self._base, self._depth + 1, self._turns
+        )
         return "" if answer is None else str(answer)
 
     async def checkpoint(self, name: str, value: Any) -> None:
@@ -155,7 +160,9 @@ class RecursiveLM:
         """The REPL loop at one depth: ``(answer, finished)``."""
         opts = self.options
         model = StepRecordingModel(
-            BudgetedModel(host.router.role("planner"), host.run_budget), host.log, f"rlm root d{depth}"
+            BudgetedModel(host.router.role("planner"), host.run_budget),
+            host.log,
+            f"rlm root d{depth}",
         )
         system = render(
             "rlm_system.j2",
@@ -167,7 +174,7 @@ class RecursiveLM:
         )
         first = Message(role="user", content=render("rlm_turn.j2", first=True, question=question))
         history: list[Message] = []
-        recursive = _RecursiveHost(host, self, depth)
+        recursive = _RecursiveHost(host, self, depth, turns)
         async with self._runs.sandbox.session(
             context=context, host=recursive.functions(), limits=self._limits
         ) as session:
