@@ -103,6 +103,8 @@ class OrchestrateSettings(_Section):
     rlm_max_depth: int = Field(default=1, ge=0)
     rlm_max_output_chars: int = Field(default=2000, ge=100)
     rlm_max_tokens: int = Field(default=512, ge=16)
+    program_wall_s: float = Field(default=600.0, gt=0)
+    program_cpu_s: float = Field(default=30.0, gt=0)
     aliases: dict[str, str] = Field(
         default_factory=lambda: {
             "code-davinci-002": "coder",
