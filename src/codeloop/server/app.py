@@ -49,8 +49,9 @@ class ServerServices:
     rlm_limits: Limits | None = None
 
 
-def _context_value(data: str | None) -> Any:
-    if data is None:
+def _context_value(data: str) -> Any:
+    """JSON text becomes its value, other text stays text, empty means none."""
+    if not data:
         return None
     try:
         return json.loads(data)
@@ -112,7 +113,7 @@ def build_server(services: ServerServices) -> MCPServer:
         source: str,
         ctx: Context,
         language: Literal["python", "scheme"] = "python",
-        context: str | None = None,
+        context: str = "",
     ) -> dict[str, Any]:
         """Run a Python or Scheme program in the sandbox with the primitives bound.
 
