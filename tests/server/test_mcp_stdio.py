@@ -4,7 +4,6 @@ each one; scripted models stand in for the real ones."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -111,4 +110,4 @@ async def test_mcp_client_lists_and_calls_every_tool(tmp_path: Path) -> None:
         assert refused.is_error is False
         assert refused.structured_content["ok"] is False
         assert "budget exceeded: calls limit 0" in refused.structured_content["error"]
-    assert os.path.exists(tmp_path / "home" / "codeloop.db")
+    assert (tmp_path / "home" / "codeloop.db").stat().st_size > 0
