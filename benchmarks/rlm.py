@@ -208,7 +208,9 @@ def rlms_answer(base_url: str, case: Case, iterations: int) -> dict[str, Any]:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    app = AppContext(Settings())
+    settings = Settings()
+    models = settings.models.model_copy(update={"timeout_s": float(args.timeout)})
+    app = AppContext(settings.model_copy(update={"models": models}))
     cases = [make_case(t, s) for s in args.sizes for t in args.tasks]
     rows: list[dict[str, Any]] = []
     console = Console()
@@ -282,6 +284,7 @@ if __name__ == "__main__":
     parser.add_argument("--tasks", default="needle,count,topk,classify")
     parser.add_argument("--methods", default="direct,rlm", help="direct, rlm, rlms")
     parser.add_argument("--iterations", type=int, default=6)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per model call")
     parser.add_argument("--rlms", help="a folder holding the rlms package (pip install --target)")
     ns = parser.parse_args()
     ns.sizes = [int(s) for s in ns.sizes.split(",")]
