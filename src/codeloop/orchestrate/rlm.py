@@ -167,7 +167,9 @@ class RecursiveLM:
         system = render(
             "rlm_system.j2",
             context_description=describe_context(context),
-            reference=get_codegen_reference("python", exclude=("finish_var", "exec_sub")),
+            reference=get_codegen_reference(
+                "python", exclude=("finish_var", "exec_sub"), example=False
+            ),
             max_output_chars=opts.max_output_chars,
             max_iterations=opts.max_iterations,
             chunk_chars=opts.chunk_chars,
