@@ -68,7 +68,21 @@ async def cache_hits(calls: int, home: Path) -> dict[str, float]:
     return {"p50_ms": median(latencies) * 1e3, "p95_ms": percentile(latencies, 95) * 1e3}
 
 
-async def fan_out(calls: int, concurrency: int, delay_s: float, home: Path) -> dict[str, float]:
+async def _fan_out(port: int, calls: int, concurrency: int, home: Path) -> tuple[float, float]:
+    factory = ModelFactory(
+        ModelSettings(concurrency=concurrency, cache=False, max_retries=0), model_dir=home
+    )
+    model = factory.build(f"openai:http://127.0.0.1:{port}/v1#fake")
+    await model.complete(ModelRequest.of("warm-up"))
+    started, cpu_started = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(model.complete(ModelRequest.of(f"q{i}")) for i in range(calls)))
+    wall = time.perf_counter() - started
+    client_cpu = time.process_time() - cpu_started
+    await factory.aclose()
+    return wall, client_cpu
+
+
+def fan_out(calls: int, concurrency: int, delay_s: float, home: Path) -> dict[str, float]:
     """The server is its own process on loopback, as a real one would be."""
     server = subprocess.Popen(
         [sys.executable, "-m", "tests.models.fake_server", str(delay_s)],
@@ -79,16 +93,7 @@ async def fan_out(calls: int, concurrency: int, delay_s: float, home: Path) -> d
     try:
         assert server.stdout is not None
         port = int(server.stdout.readline())
-        factory = ModelFactory(
-            ModelSettings(concurrency=concurrency, cache=False, max_retries=0), model_dir=home
-        )
-        model = factory.build(f"openai:http://127.0.0.1:{port}/v1#fake")
-        await model.complete(ModelRequest.of("warm-up"))
-        started, cpu_started = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(model.complete(ModelRequest.of(f"q{i}")) for i in range(calls)))
-        wall = time.perf_counter() - started
-        client_cpu = time.process_time() - cpu_started
-        await factory.aclose()
+        wall, client_cpu = asyncio.run(_fan_out(port, calls, concurrency, home))
     finally:
         server.kill()
         server.wait()
