@@ -151,7 +151,7 @@ def main() -> None:
         home = Path(tmp)
         overhead = asyncio.run(wrapper_overhead(calls))
         cache = asyncio.run(cache_hits(200 if args.smoke else 2000, home))
-        fan = asyncio.run(fan_out(100 if args.smoke else 500, 25, 0.1, home))
+        fan = fan_out(100 if args.smoke else 500, 25, 0.1, home)
     results: dict[str, Any] = {
         "smoke": args.smoke,
         "wrapper_overhead": overhead,
