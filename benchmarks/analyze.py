@@ -4,9 +4,9 @@ Each question has a ground truth computed here with pandas, independently of the
 in the same run: ``analyze`` (the model writes a program, codeloop validates and runs it, retrying
 on failure) and a baseline where the same model answers directly from the same data sample.
 
-    python benchmarks/analyze.py            # a small subset (3 questions)
-    python benchmarks/analyze.py --full     # all questions
-    python benchmarks/analyze.py --tasks iris-rows,wine-mean-alcohol
+    python -m benchmarks.analyze            # a small subset (3 questions)
+    python -m benchmarks.analyze --full     # all questions
+    python -m benchmarks.analyze --tasks iris-rows,wine-mean-alcohol
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,13 +27,13 @@ from rich.console import Console
 from rich.table import Table
 from sklearn import datasets
 
+from benchmarks._report import write
 from codeloop.cli._context import AppContext
 from codeloop.cli.orchestrate import run_context
 from codeloop.config import Settings
 from codeloop.models.types import ModelRequest
 from codeloop.orchestrate import Analyzer, CodegenOptions, RunContext, sample_data
 
-RESULTS = Path(__file__).parent / "results" / "analyze.json"
 DEFAULT_SUBSET = ("iris-rows", "wine-mean-alcohol", "cancer-malignant")
 
 
@@ -281,7 +280,6 @@ if __name__ == "__main__":
     outcome = asyncio.run(
         main(chosen, args.retries, not args.no_baseline, args.max_tokens, args.timeout)
     )
-    outcome["command"] = " ".join(["python", "benchmarks/analyze.py", *sys.argv[1:]])
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(outcome, indent=2, default=str))
+    outcome["command"] = " ".join(["python", "-m", "benchmarks.analyze", *sys.argv[1:]])
+    write("analyze", json.loads(json.dumps(outcome, default=str)))
     show(outcome)
