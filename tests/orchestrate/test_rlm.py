@@ -45,7 +45,10 @@ async def test_rlm_explores_a_large_context_and_finishes(
     second = root.requests[1]
     assert second.messages[0].role == "system"
     assert "a str of" in second.messages[0].content
-    assert CONTEXT[:200] not in "".join(m.content for m in second.messages)
+    shown = "".join(m.content for m in second.messages)
+    assert CONTEXT[:400] in shown  # the preview
+    assert CONTEXT[400:600] not in shown
+    assert len(shown) < 4000
     assert second.messages[-1].content.startswith("Output of your code (turn 1):")
     assert report.calls == 3
     steps = store.runs.get_run(report.run_id or "").steps

@@ -9,6 +9,7 @@ library).
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -87,6 +88,13 @@ def truncate(text: str, limit: int) -> str:
         return text
     half = limit // 2
     return f"{text[:half]}\n... [{len(text) - limit} characters cut] ...\n{text[-half:]}"
+
+
+def preview(context: Any, limit: int = 400) -> str:
+    """The first characters of the context, so the first turn need not be spent looking."""
+    text = context if isinstance(context, str) else json.dumps(context, default=str)
+    more = f"\n... ({len(text) - limit} more characters)" if len(text) > limit else ""
+    return text[:limit] + more
 
 
 def describe_context(context: Any) -> str:
@@ -182,7 +190,10 @@ class RecursiveLM:
             max_iterations=opts.max_iterations,
             chunk_chars=opts.chunk_chars,
         )
-        first = Message(role="user", content=render("rlm_turn.j2", first=True, question=question))
+        first = Message(
+            role="user",
+            content=render("rlm_turn.j2", first=True, question=question, preview=preview(context)),
+        )
         history: list[Message] = []
         recursive = _RecursiveHost(host, self, depth, turns)
         async with self._runs.sandbox.session(
