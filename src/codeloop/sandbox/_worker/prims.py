@@ -71,12 +71,13 @@ class Primitives:
         self._lock = threading.Lock()
         self.host_names: frozenset[str] = frozenset()
 
-    def _call(self, name: str, **kwargs: Any) -> Any:
-        if name not in self.host_names:
+    def _call(self, primitive: str, /, **kwargs: Any) -> Any:
+        if primitive not in self.host_names:
             raise HostCallError(
-                f"{name}() is not available in this run: the host supplied no {name!r} function"
+                f"{primitive}() is not available in this run: "
+                f"the host supplied no {primitive!r} function"
             )
-        return self._channel.call(name, kwargs)
+        return self._channel.call(primitive, kwargs)
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
