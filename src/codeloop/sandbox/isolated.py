@@ -327,6 +327,8 @@ def _parse(raw: dict[str, Any], host: HostDispatcher, seconds: float) -> RunResu
             stdout_truncated=bool(raw.get("stdout_dropped")),
         )
         error = raw.get("error")
+        if error and raw.get("status") == "limit":
+            error = _with_hint(error)
         return RunResult(
             status=raw.get("status"),  # type: ignore[arg-type]
             value=raw.get("value"),
@@ -343,6 +345,15 @@ def _parse(raw: dict[str, Any], host: HostDispatcher, seconds: float) -> RunResu
             error=RunError(type="WorkerCrashed", message=f"malformed result from the worker: {exc}"),
             seconds=seconds,
         )
+
+
+def _with_hint(error: Any) -> Any:
+    """A limit reported by the worker itself gets the same actionable message as the host's."""
+    if isinstance(error, dict) and error.get("kind") in LIMIT_MESSAGES:
+        hint = LIMIT_MESSAGES[str(error["kind"])].split(": ", 1)[-1]
+        detail = str(error.get("message") or error.get("type") or "")
+        return {**error, "message": f"{detail}: {hint}" if detail else hint}
+    return error
 
 
 def _error_fields(error: Any) -> dict[str, Any]:

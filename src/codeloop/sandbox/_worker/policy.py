@@ -40,6 +40,7 @@ FORBIDDEN_ATTRIBUTES = frozenset(
         "ag_frame", "ag_code", "ag_await", "f_globals", "f_locals", "f_builtins", "f_back",
         "f_code", "tb_frame", "tb_next", "co_code", "func_globals", "mro", "Formatter",
         "load_library", "dlopen", "system", "popen", "read_pickle", "load", "loads",
+        "attrgetter", "methodcaller", "get_field", "eval",
     }
 )  # fmt: skip
 SAFE_LOADERS = frozenset({"json"})  # json.load/json.loads are data-only
@@ -148,6 +149,8 @@ class _Checker:
             for alias in node.names:
                 self.check_name(node, alias.name)
                 self.check_name(node, alias.asname or "")
+                if alias.name in FORBIDDEN_ATTRIBUTES and alias.name not in ("load", "loads"):
+                    self.add(node, "import", f"`{alias.name}` is not allowed", "public data APIs")
         elif isinstance(node, ast.Name):
             self.check_name(node, node.id)
             if node.id in FORBIDDEN_BUILTINS:
