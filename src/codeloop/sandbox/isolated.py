@@ -295,7 +295,7 @@ async def execute(
 async def _crash_kind(worker: Worker, limits: Limits, started: float) -> str:
     """A worker that died mid-run: SIGKILL near the CPU limit is the kernel's RLIMIT_CPU."""
     code = await worker.process.wait()
-    if code in (-9, -24) and time.perf_counter() - started >= limits.cpu_s * 0.9:
+    if code in (-9, -24, 137, 152) and time.perf_counter() - started >= limits.cpu_s * 0.9:
         return "cpu"
     return "crash"
 
