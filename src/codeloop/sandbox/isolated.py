@@ -152,7 +152,7 @@ class IsolatedSandbox:
                     session=False,
                 )
             finally:
-                await worker.kill()
+                self.pool.release(worker)
             result.usage.worker = "warm" if warm else "cold"
             current.set_attribute("status", result.status)
             return result
@@ -232,7 +232,7 @@ class IsolatedSession:
 
     async def close(self) -> None:
         if self._worker is not None:
-            await self._worker.kill()
+            self._sandbox.pool.release(self._worker)
             self._worker = None
 
 

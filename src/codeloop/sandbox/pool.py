@@ -23,6 +23,7 @@ class WarmPool:
         self._refill: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._reaping: set[asyncio.Task[None]] = set()
 
     async def acquire(self) -> tuple[Worker, bool]:
         """A started worker and whether it came warm from the pool."""
@@ -34,10 +35,17 @@ class WarmPool:
                 warm = candidate
                 break
             await candidate.kill()
-        self._schedule_refill()
         if warm is not None:
             return warm, True
         return await Worker.start(self.spec), False
+
+    def release(self, worker: Worker) -> None:
+        """Kill a used worker in the background (off the caller's latency) and refill the pool."""
+        worker.dead = True
+        task = asyncio.create_task(worker.kill())
+        self._reaping.add(task)
+        task.add_done_callback(self._reaping.discard)
+        self._schedule_refill()
 
     async def fill(self) -> None:
         """Start workers until the pool is full (used to pre-warm)."""
@@ -85,3 +93,5 @@ class WarmPool:
         workers, self._ready = self._ready, []
         for worker in workers:
             await worker.kill()
+        if self._reaping:
+            await asyncio.gather(*self._reaping)
