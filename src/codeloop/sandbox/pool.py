@@ -87,9 +87,8 @@ class WarmPool:
     async def close(self) -> None:
         self._closed = True
         if self._refill is not None and not self._refill.done():
-            self._refill.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._refill
+                await self._refill  # a start in progress finishes and is killed, not orphaned
         workers, self._ready = self._ready, []
         for worker in workers:
             await worker.kill()
