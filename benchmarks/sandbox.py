@@ -54,7 +54,7 @@ async def warm(n: int) -> list[float]:
             started = time.perf_counter()
             result = await box.run(PROGRAM)
             samples.append(time.perf_counter() - started)
-            assert result.value == 45 and result.usage.worker == "warm", result
+            assert (result.value, result.usage.worker) == (45, "warm"), result
     return samples
 
 
@@ -65,7 +65,7 @@ async def cold(n: int) -> list[float]:
             started = time.perf_counter()
             result = await box.run(PROGRAM)
             samples.append(time.perf_counter() - started)
-            assert result.value == 45 and result.usage.worker == "cold", result
+            assert (result.value, result.usage.worker) == (45, "cold"), result
     return samples
 
 

@@ -27,7 +27,8 @@ HOSTILE = [
     ("sleep", "import time\ntime.sleep(30)", "limit"),
     ("recursion", "def f():\n    f()\nf()", "limit"),
     ("fork-bomb", "import os\nwhile True:\n    os.fork()", "error"),
-    ("thread-bomb", "import threading, time\nwhile True:\n    threading.Thread(target=time.sleep, args=(9,)).start()", "error"),
+    ("thread-bomb", "import threading, time\nwhile True:\n"
+     "    threading.Thread(target=time.sleep, args=(9,)).start()", "error"),
     ("segfault", "import ctypes\nctypes.string_at(0)", "error"),
     ("hard-exit", "import os\nos._exit(3)", "error"),
     ("output-flood", "finish('x' * 10 ** 7)", "limit"),

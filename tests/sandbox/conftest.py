@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -35,8 +37,10 @@ class Canaries:
 
 
 @pytest.fixture(scope="session")
-def canaries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Canaries]:
-    home = tmp_path_factory.mktemp("home")
+def canaries() -> Iterator[Canaries]:
+    # World-readable on purpose: only the sandbox, not file permissions, may keep it secret.
+    home = Path(tempfile.mkdtemp(prefix="codeloop-canary-home-"))
+    home.chmod(0o755)
     secret = home / ".secret_token"
     secret.write_text(SECRET)
     secret.chmod(0o644)
@@ -58,20 +62,21 @@ def canaries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Canaries]:
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    saved = {k: os.environ.get(k) for k in ("OPENAI_API_KEY", "HOME")}
-    os.environ["OPENAI_API_KEY"] = FAKE_KEY
-    os.environ["HOME"] = str(home)
     try:
         yield found
     finally:
         stop.set()
         thread.join()
         server.close()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def planted_environment(canaries: Canaries, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake key and home are in the host environment during every sandbox test (set after
+    the root conftest clears API keys)."""
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("HOME", str(canaries.home))
 
 
 FAST = Limits(cpu_s=0.5, wall_s=2.0, memory_mb=256, output_bytes=65536)

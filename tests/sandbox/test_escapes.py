@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from codeloop.sandbox import IsolatedSandbox, RunResult
-from tests.sandbox.conftest import FAST, Canaries, wait_no_children
+from tests.sandbox.conftest import FAKE_KEY, FAST, SECRET, Canaries, wait_no_children
 from tests.sandbox.escapes import ATTEMPTS, Attempt
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -67,7 +67,8 @@ async def test_escape_attempt_is_contained(
     assert not canaries.reached(dumped), dumped[:1500]
     assert len(canaries.connections) == before
     if result.status in ("policy", "limit", "error"):
-        assert result.error is not None and result.error.message
+        assert result.error is not None
+        assert result.error.message
 
 
 async def test_suite_is_large_and_covers_every_family() -> None:
@@ -85,3 +86,11 @@ async def test_host_is_healthy_after_the_suite(boxes: dict[bool, IsolatedSandbox
     for box in boxes.values():
         await box.aclose()
     assert wait_no_children() == []
+
+
+async def test_canaries_are_planted(canaries: Canaries) -> None:
+    import os
+
+    assert os.environ["OPENAI_API_KEY"] == FAKE_KEY
+    assert canaries.secret_file.read_text() == SECRET
+    assert os.environ["HOME"] == str(canaries.home)

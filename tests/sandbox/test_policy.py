@@ -38,7 +38,9 @@ def test_findings_name_line_and_rule(program: str, expected: list[tuple[int, str
 
 def test_message_names_what_is_allowed_instead() -> None:
     (finding,) = check("import os")
-    assert finding.render().startswith("line 1: import: module `os` is not allowed (allowed instead:")
+    assert finding.render().startswith(
+        "line 1: import: module `os` is not allowed (allowed instead:"
+    )
     assert "pandas" in finding.allowed
 
 

@@ -28,7 +28,9 @@ async def test_failing_test_gives_exit_code_one() -> None:
         ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         files={"test_x.py": "def test_x():\n    assert 1 == 2\n"},
     )
-    assert result.exit_code == 1 and "1 failed" in result.stdout and result.limit is None
+    assert result.exit_code == 1
+    assert "1 failed" in result.stdout
+    assert result.limit is None
 
 
 async def test_no_network_no_secrets_unprivileged(canaries: Canaries) -> None:
@@ -39,15 +41,22 @@ async def test_no_network_no_secrets_unprivileged(canaries: Canaries) -> None:
     )
     result = await run_process(["sh", "-c", script], files={})
     lines = result.stdout.splitlines()
-    assert lines[0] == "65534" and lines[1] == "no-secret" and lines[2] == "0"
+    assert lines[0] == "65534"
+    assert lines[1] == "no-secret"
+    assert lines[2] == "0"
     assert lines[3] == "PermissionError: [Errno 1] Operation not permitted"
-    assert SECRET not in result.stdout + result.stderr and canaries.connections == []
+    assert SECRET not in result.stdout + result.stderr
+    assert canaries.connections == []
 
 
 async def test_fork_bomb_and_wall_deadline_are_contained() -> None:
     limits = Limits(wall_s=2.0, cpu_s=2.0, memory_mb=256, processes=64)
-    bomb = await run_process(["bash", "-c", "f() { f | f & }; f; sleep 30"], files={}, limits=limits)
-    assert bomb.limit == "wall" and bomb.exit_code is None and bomb.seconds < 4
+    bomb = await run_process(
+        ["bash", "-c", "f() { f | f & }; f; sleep 30"], files={}, limits=limits
+    )
+    assert bomb.limit == "wall"
+    assert bomb.exit_code is None
+    assert bomb.seconds < 4
     from tests.sandbox.conftest import wait_no_children
 
     assert wait_no_children() == []

@@ -41,7 +41,9 @@ async def test_finish_value_stdout_and_variables(box: IsolatedSandbox) -> None:
     assert result.variables == {"total": 6}
 
 
-async def test_program_without_finish_is_finished_but_not_finished_flag(box: IsolatedSandbox) -> None:
+async def test_program_without_finish_is_finished_but_not_finished_flag(
+    box: IsolatedSandbox,
+) -> None:
     result = await box.run("x = 2", return_vars=["x"])
     assert (result.status, result.finished, result.value, result.variables) == (
         "finished", False, None, {"x": 2},
@@ -55,7 +57,8 @@ async def test_finish_cannot_be_swallowed_by_except_exception(box: IsolatedSandb
 
 async def test_error_has_line_type_and_only_program_frames(box: IsolatedSandbox) -> None:
     result = await box.run("def f(x):\n    return 1 / x\n\nf(0)")
-    assert result.status == "error" and result.error is not None
+    assert result.status == "error"
+    assert result.error is not None
     assert (result.error.type, result.error.line) == ("ZeroDivisionError", 2)
     assert result.error.traceback_tail == (
         '  File "<program>", line 4, in <module>\n'
@@ -66,14 +69,16 @@ async def test_error_has_line_type_and_only_program_frames(box: IsolatedSandbox)
 
 async def test_policy_result_names_line_and_rule(box: IsolatedSandbox) -> None:
     result = await box.run("x = 1\nimport os")
-    assert result.status == "policy" and result.error is not None
+    assert result.status == "policy"
+    assert result.error is not None
     assert (result.error.line, result.error.rule) == (2, "import")
     assert result.feedback().startswith("line 2: policy: line 2: import: module `os`")
 
 
 async def test_numpy_pandas_sklearn_inside_and_json_conversion(box: IsolatedSandbox) -> None:
     program = (
-        "import numpy as np\nimport pandas as pd\nfrom sklearn.linear_model import LinearRegression\n"
+        "import numpy as np\nimport pandas as pd\n"
+        "from sklearn.linear_model import LinearRegression\n"
         "df = pd.DataFrame({'x': [1.0, 2.0, 3.0], 'y': [2.0, 4.0, 6.0]})\n"
         "m = LinearRegression().fit(df[['x']], df['y'])\n"
         "finish({'coef': round(float(m.coef_[0]), 6), 'arr': np.arange(3), 'mean': df.y.mean()})"
@@ -83,13 +88,17 @@ async def test_numpy_pandas_sklearn_inside_and_json_conversion(box: IsolatedSand
 
 
 async def test_stdout_is_truncated_at_the_output_limit(box: IsolatedSandbox) -> None:
-    result = await box.run("print('x' * 200_000)", limits=FAST.model_copy(update={"output_bytes": 2048}))
-    assert len(result.stdout) == 2048 and result.usage.stdout_truncated
+    result = await box.run(
+        "print('x' * 200_000)", limits=FAST.model_copy(update={"output_bytes": 2048})
+    )
+    assert len(result.stdout) == 2048
+    assert result.usage.stdout_truncated
 
 
 async def test_missing_host_function_fails_clearly(box: IsolatedSandbox) -> None:
     result = await box.run("llm_query('hi')")
-    assert result.error is not None and result.error.message == (
+    assert result.error is not None
+    assert result.error.message == (
         "llm_query() is not available in this run: the host supplied no 'llm_query' function"
     )
 
@@ -137,7 +146,9 @@ async def test_budget_exceeded_becomes_a_budget_limit(box: IsolatedSandbox) -> N
         raise BudgetExceeded("calls", 3, 3)
 
     result = await box.run("llm_query('x')", host={"llm_query": broke})
-    assert result.status == "limit" and result.error is not None and result.error.kind == "budget"
+    assert result.status == "limit"
+    assert result.error is not None
+    assert result.error.kind == "budget"
 
 
 async def test_checkpoints_persist_in_the_store(box: IsolatedSandbox, tmp_path: Any) -> None:
@@ -160,15 +171,19 @@ async def test_exec_sub_returns_child_variables_and_refuses_finish(box: Isolated
 
 async def test_session_keeps_namespace_and_loads_a_large_context(box: IsolatedSandbox) -> None:
     big = "y" * 30_000_000
-    async with box.session(context=big, limits=FAST.model_copy(update={"memory_mb": 512})) as session:
+    async with box.session(
+        context=big, limits=FAST.model_copy(update={"memory_mb": 512})
+    ) as session:
         first = await session.run("n = len(context)")
         second = await session.run("finish(n + 1)")
         assert (first.status, second.value) == ("finished", 30_000_001), first.error
         killed = await session.run("while True:\n    pass")
-        assert killed.status == "limit" and killed.error is not None
+        assert killed.status == "limit"
+        assert killed.error is not None
         assert "fresh namespace" in killed.error.message
         again = await session.run("finish(len(context))")
-        assert again.value == 30_000_000 and session.restarts == 1
+        assert again.value == 30_000_000
+        assert session.restarts == 1
 
 
 async def test_warm_runs_come_from_the_pool(box: IsolatedSandbox) -> None:
@@ -193,5 +208,16 @@ async def test_unshare_fallback_runs_and_isolates() -> None:
         result = await sandbox.run("import socket\nsocket.socket()", limits=Limits(wall_s=5))
         ok = await sandbox.run("finish(sum(range(4)))")
     assert sandbox.mode == "unshare"
-    assert result.error is not None and result.error.type == "PermissionError"
+    assert result.error is not None
+    assert result.error.type == "PermissionError"
     assert ok.value == 6
+
+
+async def test_unsafe_mode_still_applies_seccomp_in_the_worker() -> None:
+    async with IsolatedSandbox(
+        limits=FAST, pool_size=0, isolation="none-such", unsafe=True, validate=False
+    ) as sandbox:
+        result = await sandbox.run("import socket\nsocket.socket()")
+    assert sandbox.mode == "none"
+    assert result.error is not None
+    assert result.error.message == "[Errno 1] Operation not permitted"

@@ -17,6 +17,7 @@ from codeloop.models.budget import Budget
 from codeloop.sandbox import IsolatedSandbox, Limits, RunResult
 from codeloop.sandbox.hosting import budget_function, checkpoint_functions, model_functions
 from codeloop.sandbox.protocol import HostFunction
+from codeloop.sandbox.traced import TracedSandbox
 from codeloop.store import Trace
 
 __all__ = ["register"]
@@ -60,17 +61,10 @@ async def _run(
             model_functions(managed, resolve=lambda n: factory.build(n, budget=budget, trace=trace))
         )
     settings = app.settings.sandbox
-    async with IsolatedSandbox.from_settings(settings, pool_size=0, unsafe=unsafe or settings.unsafe) as sandbox:
-        result = await sandbox.run(program, context=context, host=host, limits=limits)
-    trace.record(
-        "program_run",
-        "codeloop run",
-        {"chars": len(program)},
-        output=result.model_dump(mode="json"),
-        error=result.feedback() or None,
-        seconds=result.seconds,
-    )
-    return result
+    unsafe = unsafe or settings.unsafe
+    async with IsolatedSandbox.from_settings(settings, pool_size=0, unsafe=unsafe) as sandbox:
+        traced = TracedSandbox(sandbox, trace, name="codeloop run")
+        return await traced.run(program, context=context, host=host, limits=limits)
 
 
 def run(

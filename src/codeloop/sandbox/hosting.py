@@ -52,7 +52,9 @@ def model_functions(
             raise UserInputError(f"model {name!r} cannot be chosen here: call without model=")
         return resolve(name)
 
-    async def complete(prompt: str, name: str | None, temperature: float, max_tokens: int | None) -> str:
+    async def complete(
+        prompt: str, name: str | None, temperature: float, max_tokens: int | None
+    ) -> str:
         request = ModelRequest.of(
             prompt, temperature=temperature, max_tokens=max_tokens or DEFAULT_MAX_TOKENS
         )

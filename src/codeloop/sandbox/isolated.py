@@ -87,6 +87,17 @@ class IsolatedSandbox:
 
     def _spec(self) -> WorkerSpec:
         inside = self.launcher.inside
+        readable = [
+            inside("/opt"),
+            "/usr/lib",
+            "/usr/lib64",
+            "/usr/share/zoneinfo",
+            "/proc",
+            "/dev",
+        ]
+        if self.mode == "none":  # the layout is symlinks: Landlock must allow their targets
+            readable += [str(bind.source) for bind in self.runtime.binds]
+        landlock = {"read": readable, "write": ["/tmp", "/dev/null"]} if self._landlock else None
         config = {
             "spawn_memory_mb": SPAWN_MEMORY_MB,
             "file_mb": self.limits.file_mb,
@@ -94,12 +105,8 @@ class IsolatedSandbox:
             "processes": self.limits.processes,
             "preload": list(self._preload),
             "seccomp": self._seccomp,
-            "landlock": {
-                "read": [inside("/opt"), "/usr/lib", "/usr/lib64", "/usr/share/zoneinfo", "/proc",
-                         "/dev"],
-                "write": ["/tmp", "/dev/null"],
-            } if self._landlock else None,
-        }  # fmt: skip
+            "landlock": landlock,
+        }
         boot = WORKER_BOOT.format(worker=inside(INSIDE_WORKER), site=inside(INSIDE_SITE))
         python = inside(self.runtime.executable)
         mount = Mount(
@@ -168,7 +175,9 @@ class IsolatedSandbox:
         message = "; ".join(f.render() for f in findings[:5])
         return RunResult(
             status="policy",
-            error=RunError(type="PolicyViolation", message=message, line=first.line, rule=first.rule),
+            error=RunError(
+                type="PolicyViolation", message=message, line=first.line, rule=first.rule
+            ),
         )
 
     @asynccontextmanager
@@ -214,17 +223,21 @@ class IsolatedSession:
             self._worker, _ = await self._sandbox.pool.acquire()
         worker = self._worker
         assert worker is not None
-        result = await execute(
-            worker,
-            program,
-            context=self._context,
-            host=self._host,
-            limits=self.limits,
-            return_vars=return_vars,
-            validate=self._sandbox.validate,
-            first=first,
-            session=True,
-        )
+        try:
+            result = await execute(
+                worker,
+                program,
+                context=self._context,
+                host=self._host,
+                limits=self.limits,
+                return_vars=return_vars,
+                validate=self._sandbox.validate,
+                first=first,
+                session=True,
+            )
+        except BaseException:
+            worker.kill_now()  # cancelled mid-run: the worker's state is unknown
+            raise
         result.usage.worker = "session"
         if not worker.alive and result.error is not None:
             result.error.message += " (the session restarts with a fresh namespace)"
@@ -287,7 +300,9 @@ async def execute(
     if host.budget_error is not None and not result.finished:
         result.status = "limit"
         result.error = RunError(
-            type="LimitExceeded", kind="budget", message=f"{host.budget_error}; {LIMIT_MESSAGES['budget']}"
+            type="LimitExceeded",
+            kind="budget",
+            message=f"{host.budget_error}; {LIMIT_MESSAGES['budget']}",
         )
     return result
 
@@ -342,7 +357,9 @@ def _parse(raw: dict[str, Any], host: HostDispatcher, seconds: float) -> RunResu
     except (ValidationError, TypeError, ValueError, AttributeError) as exc:
         return RunResult(
             status="error",
-            error=RunError(type="WorkerCrashed", message=f"malformed result from the worker: {exc}"),
+            error=RunError(
+                type="WorkerCrashed", message=f"malformed result from the worker: {exc}"
+            ),
             seconds=seconds,
         )
 

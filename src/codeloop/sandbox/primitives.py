@@ -38,14 +38,33 @@ def describe_primitives() -> tuple[PrimitiveInfo, ...]:
     infos = [PrimitiveInfo(name, sig, doc, None) for name, sig, doc in _EXTRA]
     for name in PRIMITIVE_NAMES:
         method = getattr(Primitives, name)
-        signature = inspect.signature(method)
-        params = [p for p in signature.parameters.values() if p.name != "self"]
-        rendered = str(signature.replace(parameters=params)).replace("'", "")
+        rendered = _render(inspect.signature(method))
         host = name if name in HOST_PARAMS else None
         if name == "llm_query_async":
             host = "llm_query"
         infos.append(PrimitiveInfo(name, f"{name}{rendered}", inspect.getdoc(method) or "", host))
     return tuple(infos)
+
+
+def _render(signature: inspect.Signature) -> str:
+    """``(a: str, b: Any = '', *, c: int = 8) -> str`` from the source annotations."""
+    parts: list[str] = []
+    star = False
+    for param in signature.parameters.values():
+        if param.name == "self":
+            continue
+        if param.kind is inspect.Parameter.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        text = param.name
+        if param.annotation is not inspect.Parameter.empty:
+            text += f": {param.annotation}"
+        if param.default is not inspect.Parameter.empty:
+            text += f" = {param.default!r}"
+        parts.append(text)
+    result = signature.return_annotation
+    arrow = "" if result is inspect.Signature.empty else f" -> {result}"
+    return f"({', '.join(parts)}){arrow}"
 
 
 PRIMITIVES: tuple[PrimitiveInfo, ...] = describe_primitives()

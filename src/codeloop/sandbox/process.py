@@ -67,7 +67,7 @@ async def run_process(
     launcher = Launcher(choose_mode(isolation, unsafe=unsafe), uid=uid)
     runtime = runtime or PythonRuntime.discover(DATA_DISTRIBUTIONS + TEST_DISTRIBUTIONS)
     owned = cwd_files_dir is None
-    workdir = Path(tempfile.mkdtemp(prefix="codeloop-run-")) if owned else Path(cwd_files_dir)
+    workdir = cwd_files_dir or Path(tempfile.mkdtemp(prefix="codeloop-run-"))
     try:
         _write_files(workdir, files, uid if launcher.drop_privileges else None)
         argv_full = _command(launcher, runtime, limits, workdir, argv)
@@ -84,7 +84,9 @@ def _write_files(workdir: Path, files: Mapping[str, str], uid: int | None) -> No
     for name, text in files.items():
         target = (root / name).resolve()
         if not target.is_relative_to(root) or target == root:
-            raise UserInputError(f"file name {name!r} leaves the working directory: use a relative path")
+            raise UserInputError(
+                f"file name {name!r} leaves the working directory: use a relative path"
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     if uid is not None:
@@ -152,7 +154,9 @@ async def _execute(
         (out, out_over), (err, err_over) = await asyncio.wait_for(
             asyncio.shield(reads), limits.wall_s
         )
-        await asyncio.wait_for(process.wait(), max(0.1, limits.wall_s - (time.perf_counter() - started)))
+        await asyncio.wait_for(
+            process.wait(), max(0.1, limits.wall_s - (time.perf_counter() - started))
+        )
     except TimeoutError:
         limit = "wall"
     finally:
@@ -193,6 +197,10 @@ def _collect(workdir: Path, patterns: Sequence[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for pattern in patterns:
         for path in sorted(workdir.glob(pattern)):
-            if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_COLLECT_BYTES:
+            if (
+                path.is_file()
+                and not path.is_symlink()
+                and path.stat().st_size <= MAX_COLLECT_BYTES
+            ):
                 found[str(path.relative_to(workdir))] = path.read_text("utf-8", "replace")
     return found

@@ -31,12 +31,7 @@ def isolation_report(*, probe: bool = True) -> list[LayerStatus]:
     layers = [
         _binary("bubblewrap", "bwrap", "apt-get install -y bubblewrap"),
         _binary("unshare (fallback)", "unshare", "apt-get install -y util-linux"),
-        LayerStatus(
-            "unprivileged uid",
-            (not root) or shutil.which("setpriv") is not None,
-            "setpriv drops to uid 65534" if root else f"runs as uid {os.geteuid()}",
-            "apt-get install -y util-linux",
-        ),
+        _uid(root),
         _seccomp(),
         _landlock(),
         LayerStatus("rlimits", True, "address space, CPU (soft = hard), file size, files, procs"),
@@ -46,6 +41,16 @@ def isolation_report(*, probe: bool = True) -> list[LayerStatus]:
     if probe:
         layers.append(_probe())
     return layers
+
+
+def _uid(root: bool) -> LayerStatus:
+    if not root:
+        return LayerStatus("unprivileged uid", True, f"runs as uid {os.geteuid()}")
+    if shutil.which("setpriv") is None:
+        return LayerStatus(
+            "unprivileged uid", False, "setpriv missing", "apt-get install -y util-linux"
+        )
+    return LayerStatus("unprivileged uid", True, "setpriv drops root to uid 65534")
 
 
 def _binary(name: str, binary: str, fix: str) -> LayerStatus:

@@ -36,7 +36,7 @@ class RunUsage(_Data):
 
 
 class RunResult(_Data):
-    """One program run. ``status`` is the outcome; ``finished`` says whether ``finish`` was called."""
+    """One program run: ``status`` is the outcome, ``finished`` whether ``finish`` was called."""
 
     status: RunStatus
     value: Any = None

@@ -27,6 +27,7 @@ __all__ = ["CallHandler", "Worker", "WorkerGone", "WorkerSpec"]
 STDERR_KEEP = 8192
 CPU_POLL_S = 0.02
 READY_TIMEOUT_S = 60.0
+MAX_OPEN_CALLS = 256
 CallHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
@@ -138,6 +139,8 @@ class Worker:
                     continue
                 if kind != "call" or not isinstance(message.get("kwargs"), dict):
                     raise WorkerGone("protocol", f"unexpected frame from the worker: {kind!r}")
+                if len(calls) >= MAX_OPEN_CALLS:
+                    raise WorkerGone("protocol", f"more than {MAX_OPEN_CALLS} host calls at once")
                 task = asyncio.create_task(self._serve(message, on_call))
                 calls.add(task)
                 task.add_done_callback(calls.discard)

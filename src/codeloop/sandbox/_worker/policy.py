@@ -68,7 +68,7 @@ class Finding:
 
 def module_allowed(name: str) -> bool:
     """Whether ``import name`` is on the whitelist (the root is allowed, the path is not denied)."""
-    if name.split(".")[0] not in ALLOWED_MODULES:
+    if name.split(".", maxsplit=1)[0] not in ALLOWED_MODULES:
         return False
     parts = name.split(".")
     if any(part.startswith("_") for part in parts):
@@ -105,7 +105,9 @@ def check(program: str, *, extra_names: frozenset[str] = frozenset()) -> list[Fi
     try:
         tree = ast.parse(program, filename="<program>")
     except SyntaxError as exc:
-        return [Finding(exc.lineno or 1, "syntax", exc.msg or "invalid syntax", "valid Python 3.11")]
+        return [
+            Finding(exc.lineno or 1, "syntax", exc.msg or "invalid syntax", "valid Python 3.11")
+        ]
     except (ValueError, RecursionError, MemoryError) as exc:
         return [Finding(1, "syntax", f"cannot parse: {type(exc).__name__}", "simpler expressions")]
     checker = _Checker(extra_names)
