@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["ProcessResult", "RunError", "RunResult", "RunStatus", "RunUsage"]
 
 RunStatus = Literal["finished", "error", "limit", "policy"]
-LimitKind = Literal["cpu", "memory", "wall", "output", "recursion", "file_size", "crash"]
+LimitKind = Literal["cpu", "wall", "output"]
 
 
 class _Data(BaseModel):
