@@ -206,4 +206,3 @@ class Worker:
         self.dead = True
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
-
