@@ -36,7 +36,7 @@ def test_run_reports_limits_with_their_kind(
 ) -> None:
     program = tmp_path / "loop.py"
     program.write_text("import time\ntime.sleep(10)\n")
-    run_app(app, ["run", str(program), "--timeout", "0.5", "--json"])
+    assert run_app(app, ["run", str(program), "--timeout", "0.5", "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert (out["status"], out["error"]["kind"]) == ("limit", "wall")
 
