@@ -30,6 +30,7 @@ def rules(program: str) -> list[tuple[int, str]]:
         ("from operator import attrgetter", [(1, "import")]),
         ("import json\njson.loads('1')", []),
         ("x = (", [(1, "syntax")]),
+        ("import pandas\npandas.io.common.os.environ", [(2, "attribute")]),
     ],
 )
 def test_findings_name_line_and_rule(program: str, expected: list[tuple[int, str]]) -> None:

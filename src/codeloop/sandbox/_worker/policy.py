@@ -41,6 +41,9 @@ FORBIDDEN_ATTRIBUTES = frozenset(
         "f_code", "tb_frame", "tb_next", "co_code", "func_globals", "mro", "Formatter",
         "load_library", "dlopen", "system", "popen", "read_pickle", "load", "loads",
         "attrgetter", "methodcaller", "get_field", "eval",
+        # modules that allowed packages expose as attributes (``pandas.io.common.os``)
+        "os", "sys", "subprocess", "builtins", "importlib", "ctypes", "socket", "shutil",
+        "signal", "threading", "multiprocessing", "pickle", "marshal",
     }
 )  # fmt: skip
 SAFE_LOADERS = frozenset({"json"})  # json.load/json.loads are data-only
