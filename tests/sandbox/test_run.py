@@ -221,3 +221,25 @@ async def test_unsafe_mode_still_applies_seccomp_in_the_worker() -> None:
     assert sandbox.mode == "none"
     assert result.error is not None
     assert result.error.message == "[Errno 1] Operation not permitted"
+
+
+async def test_max_active_bounds_concurrent_runs() -> None:
+    async with IsolatedSandbox(limits=FAST, pool_size=0, max_active=1) as sandbox:
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            *(sandbox.run("import time\ntime.sleep(0.3)\nfinish(1)") for _ in range(3))
+        )
+        elapsed = time.perf_counter() - started
+    assert [r.value for r in results] == [1, 1, 1]
+    assert elapsed >= 0.9
+
+
+async def test_session_counts_host_calls_per_run(box: IsolatedSandbox) -> None:
+    async def echo(instruction: str, **_: Any) -> str:
+        return instruction
+
+    async with box.session(host={"llm_query": echo}) as session:
+        first = await session.run("a = llm_query('x')\nb = llm_query('y')")
+        second = await session.run("finish(llm_query(a + b))")
+    assert first.usage.host_calls == {"llm_query": 2}
+    assert (second.value, second.usage.host_calls) == ("xy", {"llm_query": 1})

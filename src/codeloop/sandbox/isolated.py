@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -52,6 +53,7 @@ class IsolatedSandbox:
         *,
         limits: Limits | None = None,
         pool_size: int = 2,
+        max_active: int = 8,
         validate: bool = True,
         isolation: str = "auto",
         unsafe: bool = False,
@@ -69,13 +71,14 @@ class IsolatedSandbox:
         self._seccomp = seccomp
         self._landlock = landlock
         self._preload = tuple(preload)
-        self.pool = WarmPool(self._spec(), pool_size)
+        self.pool = WarmPool(self._spec(), pool_size, max_active=max_active)
 
     @classmethod
     def from_settings(cls, settings: SandboxSettings, **overrides: Any) -> IsolatedSandbox:
         options: dict[str, Any] = {
             "limits": Limits.from_settings(settings),
             "pool_size": settings.pool_size,
+            "max_active": settings.max_active,
             "validate": settings.validate_programs,
             "isolation": settings.isolation,
             "unsafe": settings.unsafe,
@@ -145,21 +148,22 @@ class IsolatedSandbox:
         if refused is not None:
             return refused
         with span("sandbox.run", {"chars": len(program), "mode": self.mode}) as current:
-            worker, warm = await self.pool.acquire()
-            try:
-                result = await execute(
-                    worker,
-                    program,
-                    context=context,
-                    host=HostDispatcher(host or {}),
-                    limits=limits,
-                    return_vars=return_vars,
-                    validate=self.validate,
-                    first=True,
-                    session=False,
-                )
-            finally:
-                self.pool.release(worker)
+            async with self.pool.slot():
+                worker, warm = await self.pool.acquire()
+                try:
+                    result = await execute(
+                        worker,
+                        program,
+                        context=context,
+                        host=HostDispatcher(host or {}),
+                        limits=limits,
+                        return_vars=return_vars,
+                        validate=self.validate,
+                        first=True,
+                        session=False,
+                    )
+                finally:
+                    self.pool.release(worker)
             result.usage.worker = "warm" if warm else "cold"
             current.set_attribute("status", result.status)
             return result
@@ -216,6 +220,10 @@ class IsolatedSession:
         refused = self._sandbox.check(program)
         if refused is not None:
             return refused
+        async with self._sandbox.pool.slot():
+            return await self._run(program, return_vars)
+
+    async def _run(self, program: str, return_vars: Sequence[str]) -> RunResult:
         first = self._worker is None or not self._worker.alive
         if first:
             if self._worker is not None:
@@ -274,6 +282,8 @@ async def execute(
         request["context"] = context
         cpu = limits.session_cpu_s if session else limits.cpu_s
         request["arm"] = {"memory_mb": limits.memory_mb, "cpu_s": cpu}
+    calls_before = Counter(host.counts)
+    host.budget_error = None
     started = time.perf_counter()
     try:
         raw = await worker.run(
@@ -294,7 +304,8 @@ async def execute(
     except (TypeError, ValueError) as exc:
         await worker.kill()
         raise SandboxError(f"cannot send the run to the worker: {exc}") from exc
-    result = _parse(raw, host, time.perf_counter() - started)
+    calls = dict(host.counts - calls_before)
+    result = _parse(raw, calls, time.perf_counter() - started)
     if result.status == "limit":
         await worker.kill()
     if host.budget_error is not None and not result.finished:
@@ -332,13 +343,13 @@ def _limit_or_crash(
     )
 
 
-def _parse(raw: dict[str, Any], host: HostDispatcher, seconds: float) -> RunResult:
+def _parse(raw: dict[str, Any], calls: dict[str, int], seconds: float) -> RunResult:
     """The worker's result frame, checked field by field (it is untrusted data)."""
     try:
         usage = RunUsage(
             cpu_s=float(raw.get("usage", {}).get("cpu_s", 0.0)),
             peak_memory_mb=float(raw.get("usage", {}).get("peak_memory_mb", 0.0)),
-            host_calls=dict(host.counts),
+            host_calls=calls,
             stdout_truncated=bool(raw.get("stdout_dropped")),
         )
         error = raw.get("error")

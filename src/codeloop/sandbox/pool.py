@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
 from codeloop.sandbox.worker import Worker, WorkerSpec
 from codeloop.telemetry import logger
@@ -16,9 +17,13 @@ __all__ = ["WarmPool"]
 
 
 class WarmPool:
-    def __init__(self, spec: WorkerSpec, size: int) -> None:
+    """``size`` idle workers kept started; at most ``max_active`` runs hold a worker at once."""
+
+    def __init__(self, spec: WorkerSpec, size: int, *, max_active: int = 8) -> None:
         self.spec = spec
         self.size = size
+        self.max_active = max_active
+        self._slots: asyncio.Semaphore | None = None
         self._ready: list[Worker] = []
         self._refill: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -54,9 +59,14 @@ class WarmPool:
         if self._refill is not None:
             await self._refill
 
-    @property
-    def ready(self) -> int:
-        return sum(1 for w in self._ready if w.alive)
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Wait for one of ``max_active`` run slots: a burst of runs cannot start unbounded
+        processes (each may use its full memory limit)."""
+        self._bind_loop()
+        assert self._slots is not None
+        async with self._slots:
+            yield
 
     def _schedule_refill(self) -> None:
         if self.size and not self._closed and (self._refill is None or self._refill.done()):
@@ -82,6 +92,7 @@ class WarmPool:
                 worker.kill_now()
             self._ready.clear()
             self._refill = None
+            self._slots = asyncio.Semaphore(self.max_active)
             self._loop = loop
 
     async def close(self) -> None:
