@@ -27,6 +27,7 @@ from codeloop.sandbox.runtime import (
     INSIDE_SITE,
     INSIDE_WORKER,
     TEST_DISTRIBUTIONS,
+    Bind,
     PythonRuntime,
 )
 from codeloop.telemetry import span
@@ -43,10 +44,12 @@ MAX_COLLECT_BYTES = 4 * 1024 * 1024
 async def run_process(
     argv: Sequence[str],
     *,
-    files: Mapping[str, str],
+    files: Mapping[str, str | bytes],
     limits: Limits | None = None,
     cwd_files_dir: Path | None = None,
     collect: Sequence[str] = (),
+    read_only: Sequence[Path] = (),
+    env: Mapping[str, str] | None = None,
     isolation: str = "auto",
     unsafe: bool = False,
     uid: int = 65534,
@@ -55,11 +58,14 @@ async def run_process(
     """Run ``argv`` in a fresh sandbox whose working directory holds ``files``.
 
     ``python``/``python3`` resolve to the sandbox interpreter, with numpy, pandas, scikit-learn,
-    pytest and coverage importable. ``cwd_files_dir``: use this host directory as the working
-    directory (kept afterwards, e.g. for coverage data) instead of a temporary one. ``collect``:
-    glob patterns of files to read back from the working directory into ``ProcessResult.files``.
+    pytest and coverage importable; ``/usr`` (node, system tools) is visible read-only. ``files``
+    given as bytes are written executable (a compiled test binary). ``cwd_files_dir``: use this
+    host directory as the working directory (kept afterwards) instead of a temporary one.
+    ``collect``: glob patterns of files to read back into ``ProcessResult.files``. ``read_only``:
+    more host directories to mount read-only at the same path (a toolchain such as
+    ``~/.rustup``); ``env``: extra environment variables (e.g. a ``PATH`` naming them).
     ``limits.memory_mb`` caps address space per process: raise it for runtimes that reserve much
-    virtual memory (node).
+    virtual memory (node needs several GB).
     """
     if not argv:
         raise UserInputError("run_process needs a command: argv is empty")
@@ -70,7 +76,7 @@ async def run_process(
     workdir = cwd_files_dir or Path(tempfile.mkdtemp(prefix="codeloop-run-"))
     try:
         _write_files(workdir, files, uid if launcher.drop_privileges else None)
-        argv_full = _command(launcher, runtime, limits, workdir, argv)
+        argv_full = _command(launcher, runtime, limits, workdir, argv, read_only, env or {})
         with span("sandbox.process", {"argv0": argv[0], "files": len(files)}):
             return await _execute(argv_full, limits, workdir, collect)
     finally:
@@ -78,7 +84,7 @@ async def run_process(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _write_files(workdir: Path, files: Mapping[str, str], uid: int | None) -> None:
+def _write_files(workdir: Path, files: Mapping[str, str | bytes], uid: int | None) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     root = workdir.resolve()
     for name, text in files.items():
@@ -88,16 +94,27 @@ def _write_files(workdir: Path, files: Mapping[str, str], uid: int | None) -> No
                 f"file name {name!r} leaves the working directory: use a relative path"
             )
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+            target.chmod(0o755)
+        else:
+            target.write_text(text, encoding="utf-8")
     if uid is not None:
         for path in [root, *root.rglob("*")]:
             os.chown(path, uid, uid)
 
 
 def _command(
-    launcher: Launcher, runtime: PythonRuntime, limits: Limits, workdir: Path, argv: Sequence[str]
+    launcher: Launcher,
+    runtime: PythonRuntime,
+    limits: Limits,
+    workdir: Path,
+    argv: Sequence[str],
+    read_only: Sequence[Path],
+    env: Mapping[str, str],
 ) -> list[str]:
     inside = launcher.inside
+    tools = [Bind(path, str(path)) for path in read_only]
     bwrap = launcher.mode == "bwrap"
     cwd = WORKDIR if bwrap else str(workdir)
     config = {
@@ -108,13 +125,14 @@ def _command(
         "processes": limits.processes,
         "seccomp": True,
         "landlock": {
-            "read": ["/usr", "/etc/alternatives", inside("/opt"), "/proc", "/dev"],
+            "read": ["/usr", "/etc/alternatives", inside("/opt"), "/proc", "/dev"]
+            + [inside(tool.target) for tool in tools],
             "write": [cwd, "/tmp", "/dev/null"],
         },
     }
     python_bin = inside("/opt/python/bin")
     mount = Mount(
-        binds=runtime.binds,
+        binds=(*runtime.binds, *tools),
         hidden=(runtime.hidden_site,),
         scratch_mb=limits.tmp_mb,
         whole_usr=True,
@@ -123,6 +141,7 @@ def _command(
             "PYTHONPATH": inside(INSIDE_SITE),
             "LD_LIBRARY_PATH": inside("/opt/python/lib"),
             "PYTHONDONTWRITEBYTECODE": "1",
+            **env,
         },
     )
     boot = LAUNCH.format(worker=inside(INSIDE_WORKER), site=inside(INSIDE_SITE))
