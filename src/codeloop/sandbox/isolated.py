@@ -114,7 +114,7 @@ class IsolatedSandbox:
         python = inside(self.runtime.executable)
         mount = Mount(
             binds=self.runtime.binds,
-            hidden=(self.runtime.hidden_site,),
+            hidden=self.runtime.hidden,
             scratch_mb=self.limits.tmp_mb,
             env={"LD_LIBRARY_PATH": inside("/opt/python/lib")},
         )

@@ -133,7 +133,7 @@ def _command(
     python_bin = inside("/opt/python/bin")
     mount = Mount(
         binds=(*runtime.binds, *tools),
-        hidden=(runtime.hidden_site,),
+        hidden=runtime.hidden,
         scratch_mb=limits.tmp_mb,
         whole_usr=True,
         env={
