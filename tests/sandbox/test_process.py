@@ -44,7 +44,7 @@ async def test_no_network_no_secrets_unprivileged(canaries: Canaries) -> None:
     )
     result = await run_process(["sh", "-c", script], files={})
     lines = result.stdout.splitlines()
-    assert lines[0] == "65534"
+    assert lines[0] == "65533"
     assert lines[1] == "no-secret"
     assert lines[2] == "0"
     assert lines[3] == "PermissionError: [Errno 1] Operation not permitted"
@@ -74,7 +74,7 @@ async def test_files_cannot_escape_the_working_directory() -> None:
 
 async def test_bytes_files_are_executable() -> None:
     result = await run_process(["./run.sh"], files={"run.sh": b"#!/bin/sh\necho ran as $(id -u)\n"})
-    assert (result.exit_code, result.stdout) == (0, "ran as 65534\n")
+    assert (result.exit_code, result.stdout) == (0, "ran as 65533\n")
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")

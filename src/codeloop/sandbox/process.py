@@ -39,6 +39,9 @@ LAUNCH = (
 )
 WORKDIR = "/work"
 MAX_COLLECT_BYTES = 4 * 1024 * 1024
+# RLIMIT_NPROC counts every task of a uid system-wide: tool runs get their own uid, so the
+# threads of program workers (uid 65534) cannot starve their fork budget, nor the reverse.
+PROCESS_UID = 65533
 
 
 async def run_process(
@@ -52,7 +55,7 @@ async def run_process(
     env: Mapping[str, str] | None = None,
     isolation: str = "auto",
     unsafe: bool = False,
-    uid: int = 65534,
+    uid: int = PROCESS_UID,
     runtime: PythonRuntime | None = None,
 ) -> ProcessResult:
     """Run ``argv`` in a fresh sandbox whose working directory holds ``files``.
@@ -64,8 +67,8 @@ async def run_process(
     ``collect``: glob patterns of files to read back into ``ProcessResult.files``. ``read_only``:
     more host directories to mount read-only at the same path (a toolchain such as
     ``~/.rustup``); ``env``: extra environment variables (e.g. a ``PATH`` naming them).
-    ``limits.memory_mb`` caps address space per process: raise it for runtimes that reserve much
-    virtual memory (node needs several GB).
+    ``limits.memory_mb`` caps address space per process (node needs about 2 GB);
+    ``limits.processes`` caps processes and threads of all tool runs together (one uid).
     """
     if not argv:
         raise UserInputError("run_process needs a command: argv is empty")

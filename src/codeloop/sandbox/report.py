@@ -56,7 +56,9 @@ def _uid(root: bool) -> LayerStatus:
         return LayerStatus(
             "unprivileged uid", False, "setpriv missing", "apt-get install -y util-linux"
         )
-    return LayerStatus("unprivileged uid", True, "setpriv drops root to uid 65534")
+    return LayerStatus(
+        "unprivileged uid", True, "setpriv drops root to uid 65534 (programs) and 65533 (tool runs)"
+    )
 
 
 def _binary(name: str, binary: str, fix: str) -> LayerStatus:
