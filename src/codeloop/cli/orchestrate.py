@@ -1,4 +1,5 @@
-"""``codeloop analyze | orchestrate | rlm | run | reference | serve``: programs that call models."""
+"""``codeloop analyze | orchestrate | rlm | reference | serve``, and ``codeloop run`` for Scheme
+programs: programs that call models."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from codeloop.orchestrate import (
 from codeloop.sandbox import IsolatedSandbox, Limits
 from codeloop.store import StepRecord
 
-__all__ = ["register"]
+__all__ = ["register", "run_scheme"]
 
 Report = TypeVar("Report", bound=BaseModel)
 FormatOption = Annotated[
@@ -309,23 +310,17 @@ def rlm(
     )
 
 
-def run(
-    ctx: typer.Context,
-    program: Annotated[Path, typer.Argument(help="A .py program, or a .scm/.rkt Scheme program.")],
-    context_file: Annotated[
-        str | None, typer.Option("--context", "-c", help="A file whose content is `context`.")
-    ] = None,
-    json_output: JsonOption = False,
+def run_scheme(
+    ctx: typer.Context, program: Path, context_file: Path | None, json_output: bool
 ) -> None:
-    """Run a Python or Scheme program in the sandbox with the primitives bound to models.
-
-    The seeds' Scheme programs run verbatim; model names in them resolve through the alias table.
+    """``codeloop run PROGRAM.scm``: a Scheme program in the sandbox with the primitives bound to
+    models; the seeds' programs run verbatim, their model names resolved by the alias table.
 
     Example: codeloop run examples/seed_000_meta_programming.scm --context payments.json
     """
     app = app_context(ctx)
     source, name = _read(str(program))
-    context: str | None = _read(context_file)[0] if context_file else None
+    context: str | None = _read(str(context_file))[0] if context_file else None
     report = _run_with_progress(
         app,
         lambda runs: ProgramRunner(runs, limits=runs.limits).run(
@@ -400,5 +395,5 @@ def serve(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (analyze, orchestrate, rlm, run, reference, serve):
+    for command in (analyze, orchestrate, rlm, reference, serve):
         app.command()(command)

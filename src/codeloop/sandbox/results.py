@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["ProcessResult", "RunError", "RunResult", "RunStatus", "RunUsage"]
 
 RunStatus = Literal["finished", "error", "limit", "policy"]
-LimitKind = Literal["cpu", "memory", "wall", "output", "recursion", "file_size", "crash"]
+LimitKind = Literal["cpu", "wall", "output"]
 
 
 class _Data(BaseModel):
@@ -36,7 +36,7 @@ class RunUsage(_Data):
 
 
 class RunResult(_Data):
-    """One program run. ``status`` is the outcome; ``finished`` says whether ``finish`` was called."""
+    """One program run: ``status`` is the outcome, ``finished`` whether ``finish`` was called."""
 
     status: RunStatus
     value: Any = None
@@ -57,7 +57,7 @@ class RunResult(_Data):
             return ""
         where = f"line {self.error.line}: " if self.error.line else ""
         if self.status == "policy":
-            return f"{where}policy: {self.error.message}"
+            return f"policy: {self.error.message}"
         if self.status == "limit":
             return f"{self.error.kind or 'resource'} limit: {self.error.message}"
         return self.error.traceback_tail or f"{where}{self.error.type}: {self.error.message}"

@@ -23,6 +23,9 @@ DENIED_SYSCALLS = (
     "setresuid", "setresgid", "setgroups", "seccomp", "pidfd_open", "pidfd_getfd", "kcmp",
 )  # fmt: skip
 
+# Tool runs may start processes; socketpair gives them local pipes (node's child stdio), no network.
+EXEC_ALLOWED = frozenset({"fork", "vfork", "execve", "execveat", "socketpair"})
+
 SYS_LANDLOCK_CREATE_RULESET = 444
 SYS_LANDLOCK_ADD_RULE = 445
 SYS_LANDLOCK_RESTRICT_SELF = 446
@@ -57,7 +60,7 @@ def arm_cpu(cpu_s: float) -> None:
 
 def lower_memory(memory_mb: int) -> None:
     value = memory_mb * 1024 * 1024
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or value < hard:
         resource.setrlimit(resource.RLIMIT_AS, (value, value))
 
@@ -111,7 +114,7 @@ def landlock(read_only: Sequence[str], writable: Sequence[str], *, executable: b
     return f"abi {abi}" + (", signals and abstract sockets scoped" if abi >= 6 else "")
 
 
-def _add_rule(syscall: ctypes._CFuncPtr, ruleset: int, path: str, access: int) -> None:
+def _add_rule(syscall: Any, ruleset: int, path: str, access: int) -> None:
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     except OSError:
@@ -120,7 +123,9 @@ def _add_rule(syscall: ctypes._CFuncPtr, ruleset: int, path: str, access: int) -
         if not os.path.isdir(path):
             access &= FS_EXECUTE | (1 << 1) | (1 << 2) | (1 << 14)
         rule = _PathBeneath(access, fd)
-        if syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0):
+        if syscall(
+            SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0
+        ):
             raise OSError(ctypes.get_errno(), f"landlock rule for {path}")
     finally:
         os.close(fd)
@@ -132,7 +137,7 @@ def seccomp(*, allow_exec: bool) -> str:
     flt = sc.SyscallFilter(defaction=sc.ALLOW)
     deny = sc.ERRNO(errno.EPERM)
     for name in DENIED_SYSCALLS:
-        if allow_exec and name in ("fork", "vfork", "execve", "execveat"):
+        if allow_exec and name in EXEC_ALLOWED:
             continue
         try:
             flt.add_rule(deny, name)
