@@ -16,7 +16,8 @@ from codeloop.orchestrate import (
     validate_program,
 )
 from codeloop.orchestrate.reference import python_primitives
-from codeloop.sandbox._worker.prims import PRIMITIVE_NAMES, Primitives
+from codeloop.sandbox import PRIMITIVES
+from codeloop.sandbox._worker.prims import Primitives
 from codeloop.sandbox.scheme.evaluator import Environment, Evaluator
 from codeloop.sandbox.scheme.primitives import PRIMITIVE_DOCS, host_primitives
 
@@ -104,11 +105,12 @@ def test_extract_code_prefers_the_language_block() -> None:
 
 def test_reference_is_generated_from_the_sandbox_primitives() -> None:
     docs = python_primitives()
-    assert [d.name for d in docs] == list(PRIMITIVE_NAMES)
+    assert [d.name for d in docs] == [p.name for p in PRIMITIVES]
     first_line = (Primitives.llm_query.__doc__ or "").splitlines()[0]
     text = get_codegen_reference()
     assert "llm_query(instruction: str, data: Any = '', *, model: str | None = None" in text
     assert first_line in text
+    assert all(d.signature in text for d in docs)
     assert "finish(" not in get_codegen_reference(exclude=("finish", "finish_var"))
 
 

@@ -15,7 +15,7 @@ from codeloop.orchestrate.orchestrate import (
 )
 from codeloop.orchestrate.programs import Language, ProgramReport, ProgramRunner, language_of
 from codeloop.orchestrate.recording import StepLog, StepRecordingModel
-from codeloop.orchestrate.reference import PrimitiveDoc, describe, get_codegen_reference
+from codeloop.orchestrate.reference import PrimitiveDoc, get_codegen_reference
 from codeloop.orchestrate.rlm import RecursiveLM, RLMOptions, RLMReport, RLMTurn
 from codeloop.orchestrate.routing import ModelRouter
 from codeloop.orchestrate.sampling import (
@@ -63,7 +63,6 @@ __all__ = [
     "StepLog",
     "StepRecordingModel",
     "Strategy",
-    "describe",
     "detect_format",
     "extract_code",
     "get_codegen_reference",

@@ -1,22 +1,22 @@
 """The API reference a model receives, generated from the primitives it describes.
 
-Python primitives are described from their own signatures and docstrings (the sandbox's
-program-facing functions), Scheme primitives from the interpreter's own table, so neither can drift.
+Python primitives come from ``codeloop.sandbox.PRIMITIVES`` (built from the program-facing
+functions' own signatures and docstrings), Scheme primitives from the interpreter's own table, so
+neither can drift.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from codeloop.orchestrate._prompts import render
-from codeloop.sandbox._worker.prims import PRIMITIVE_NAMES, Primitives
+from codeloop.sandbox import PRIMITIVES
 from codeloop.sandbox.scheme.primitives import PRIMITIVE_DOCS
 
-__all__ = ["PrimitiveDoc", "describe", "get_codegen_reference"]
+__all__ = ["PrimitiveDoc", "get_codegen_reference", "python_primitives", "scheme_primitives"]
 
 Language = Literal["python", "scheme"]
 
@@ -29,29 +29,16 @@ class PrimitiveDoc(BaseModel):
     summary: str
 
 
-def describe(name: str, func: Callable[..., Any]) -> PrimitiveDoc:
-    """One line for ``func``: its signature (without ``self``) and its docstring's first line."""
-    parts: list[str] = []
-    keyword_only = False
-    for param in inspect.signature(func).parameters.values():
-        if param.name == "self":
-            continue
-        if param.kind is param.KEYWORD_ONLY and not keyword_only:
-            parts.append("*")
-            keyword_only = True
-        text = param.name
-        if param.annotation is not param.empty:
-            text += f": {str(param.annotation).strip(chr(39))}"
-        if param.default is not param.empty:
-            text += f" = {param.default!r}"
-        parts.append(text)
-    doc = inspect.getdoc(func) or ""
-    summary = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
-    return PrimitiveDoc(name=name, signature=f"{name}({', '.join(parts)})", summary=summary)
-
-
 def python_primitives() -> list[PrimitiveDoc]:
-    return [describe(name, getattr(Primitives, name)) for name in PRIMITIVE_NAMES]
+    """The sandbox's primitives, as it describes them from their own signatures and docstrings."""
+    return [
+        PrimitiveDoc(
+            name=info.name,
+            signature=info.signature,
+            summary=info.doc.split("\n\n", 1)[0].replace("\n", " ").strip(),
+        )
+        for info in PRIMITIVES
+    ]
 
 
 def scheme_primitives() -> list[PrimitiveDoc]:

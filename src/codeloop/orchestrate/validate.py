@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from codeloop.errors import ValidationFailed
-from codeloop.sandbox._worker import policy
+from codeloop.sandbox import policy
 from codeloop.sandbox.scheme import mentions, read_program, strip_fence
 from codeloop.sandbox.scheme.values import Symbol
 
