@@ -59,6 +59,9 @@ async def test_analyze_retries_after_validation_and_runtime_errors(
     assert len(coder.requests[2].messages) == 5  # prompt + two failed turns
     first_prompt = coder.requests[0].messages[0].content
     assert "TASK: mean temperature per city" in first_prompt
+    assert "df = pd.DataFrame(context)  # all 4 records; columns: city, temp\nfinal_report = " in (
+        first_prompt
+    )
     assert 'city: str, 4, e.g. "Oslo"' in first_prompt
     assert "finish(" not in first_prompt.split("Rules:")[0]  # finish is not offered
     run = store.runs.get_run(report.run_id or "")

@@ -75,6 +75,7 @@ def test_csv_numbers_are_converted() -> None:
         ("def f():\n    final_report = 1", ["result-variable"]),
         ("final_report = 1\nfinish(final_report)", ["no-finish"]),
         ("final_report = (", ["syntax"]),
+        ("context = [1]\nfinal_report = len(context)", ["context"]),
         ("", ["empty"]),
     ],
 )

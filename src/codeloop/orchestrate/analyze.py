@@ -15,7 +15,7 @@ from codeloop.orchestrate.codegen import Attempt, CodegenLoop, CodegenOptions
 from codeloop.orchestrate.reference import get_codegen_reference
 from codeloop.orchestrate.sampling import DataFormat, DataSample, parse_data, sample_data
 
-__all__ = ["AnalysisReport", "Analyzer"]
+__all__ = ["AnalysisReport", "Analyzer", "skeleton"]
 
 
 class AnalysisReport(BaseModel):
@@ -38,6 +38,19 @@ class AnalysisReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
+def skeleton(sample: DataSample, result_var: str) -> str:
+    """A starting program for tabular data: small models write the computation far more
+    reliably when the structure (a DataFrame over all of ``context``) is given."""
+    if sample.python_type != "list of dict":
+        return ""
+    columns = ", ".join(f.name for f in sample.fields[:12])
+    return (
+        "import pandas as pd\n"
+        f"df = pd.DataFrame(context)  # all {sample.records} records; columns: {columns}\n"
+        f"{result_var} = "
+    )
+
+
 class Analyzer:
     """``analyze(text, format, task)``: one run, stored with its steps when a store is given."""
 
@@ -56,6 +69,7 @@ class Analyzer:
             reference=get_codegen_reference("python", exclude=_NOT_FOR_ANALYSIS, example=False),
             result_var=self._options.result_var,
             data_stack=True,
+            skeleton=skeleton(sample, self._options.result_var),
         )
         async with self._runs.run("analyze", {"task": task, "format": data_format}) as run:
             loop = CodegenLoop(

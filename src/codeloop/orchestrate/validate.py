@@ -93,6 +93,14 @@ def validate_program(
                     message=f"do not call {node.func.id}(); assign `{result_var}` instead",
                 )
             )
+    if _assigns(tree, "context"):
+        findings.append(
+            Finding(
+                line=_assignment_line(tree, "context"),
+                rule="context",
+                message="do not assign `context`: it already holds all the data",
+            )
+        )
     if result_var and not _assigns(tree, result_var):
         findings.append(
             Finding(
@@ -114,6 +122,13 @@ def _assigns(tree: ast.Module, name: str) -> bool:
             return True
         pending.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _assignment_line(tree: ast.Module, name: str) -> int:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
+            return node.lineno
+    return 1
 
 
 def _validate_scheme(code: str, result_var: str | None) -> list[Finding]:
