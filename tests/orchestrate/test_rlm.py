@@ -5,7 +5,7 @@ from collections.abc import Callable
 from codeloop.models.backends.scripted import ScriptedModel
 from codeloop.models.types import ModelRequest
 from codeloop.orchestrate import RecursiveLM, RLMOptions, RunContext
-from codeloop.orchestrate.rlm import truncate
+from codeloop.orchestrate.rlm import keyword_lines, truncate
 from codeloop.store import Store
 
 RunsFactory = Callable[..., RunContext]
@@ -99,3 +99,10 @@ def test_truncate_keeps_head_and_tail() -> None:
     assert truncate("abc", 10) == "abc"
     cut = truncate("a" * 50 + "b" * 50, 20)
     assert cut == "a" * 10 + "\n... [80 characters cut] ...\n" + "b" * 10
+
+
+def test_keyword_lines_show_where_question_words_occur() -> None:
+    text = "alpha line\nthe secret code is 4817\nomega line\nsecret again\n"
+    assert keyword_lines(text, "What is the secret code?") == "the secret code is 4817"
+    assert keyword_lines(text, "Which secret, omega?") == "the secret code is 4817\nomega line"
+    assert keyword_lines(["not", "text"], "secret?") == ""

@@ -97,6 +97,67 @@ def preview(context: Any, limit: int = 400) -> str:
     return text[:limit] + more
 
 
+_STOPWORDS = frozenset(
+    [
+        "what",
+        "which",
+        "where",
+        "when",
+        "who",
+        "whom",
+        "whose",
+        "how",
+        "many",
+        "much",
+        "does",
+        "did",
+        "have",
+        "has",
+        "from",
+        "that",
+        "this",
+        "these",
+        "those",
+        "there",
+        "their",
+        "them",
+        "they",
+        "into",
+        "about",
+        "answer",
+        "give",
+        "with",
+        "than",
+        "then",
+        "your",
+    ]
+)
+
+
+def keyword_lines(context: Any, question: str, limit: int = 5) -> str:
+    """Lines of the context that mention a word of the question: a first look at where the
+    answer may be, as a human would start with a search."""
+    if not isinstance(context, str):
+        return ""
+    words = [
+        w
+        for w in dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z_-]{3,}", question.lower()))
+        if w not in _STOPWORDS
+    ]
+    found: list[str] = []
+    for word in words:
+        for match in re.finditer(re.escape(word), context, re.IGNORECASE):
+            start = context.rfind("\n", 0, match.start()) + 1
+            end = context.find("\n", match.end())
+            line = context[start : end if end >= 0 else len(context)][:200]
+            if line not in found:
+                found.append(line)
+            if len(found) >= limit:
+                return "\n".join(found)
+            break
+    return "\n".join(found)
+
+
 def describe_context(context: Any) -> str:
     if isinstance(context, str):
         return f"a str of {len(context)} characters ({len(context.splitlines())} lines)"
@@ -192,7 +253,13 @@ class RecursiveLM:
         )
         first = Message(
             role="user",
-            content=render("rlm_turn.j2", first=True, question=question, preview=preview(context)),
+            content=render(
+                "rlm_turn.j2",
+                first=True,
+                question=question,
+                preview=preview(context),
+                hits=keyword_lines(context, question),
+            ),
         )
         history: list[Message] = []
         recursive = _RecursiveHost(host, self, depth, turns)
