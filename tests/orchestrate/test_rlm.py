@@ -64,13 +64,16 @@ async def test_rlm_forces_an_answer_at_the_iteration_limit(make_runs: RunsFactor
             return "about 12"
         return "```python\nprint(len(context))\n```"
 
-    rlm = RecursiveLM(make_runs(ScriptedModel(root)), RLMOptions(max_iterations=2))
+    rlm_root = ScriptedModel(root)
+    rlm = RecursiveLM(make_runs(rlm_root), RLMOptions(max_iterations=3))
 
     report = await rlm.solve("How long is it?", "x" * 12)
 
     assert report.finished is False
     assert report.answer == "about 12"
-    assert [t.output for t in report.turns] == ["12\n", "12\n"]
+    temperatures = [r.temperature for r in rlm_root.requests]
+    assert temperatures[:3] == [0.0, 0.0, 0.8]  # turn 2 repeated turn 1: turn 3 resamples
+    assert [t.output for t in report.turns] == ["12\n", "12\n", "12\n"]
     assert report.error == "no finish() within the iteration limit; answer forced"
 
 

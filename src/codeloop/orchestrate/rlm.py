@@ -52,6 +52,7 @@ class RLMOptions(BaseModel):
     max_tokens: int = Field(default=512, ge=16)
     history_turns: int = Field(default=3, ge=1)
     chunk_chars: int = Field(default=6000, ge=500)
+    resample_temperature: float = Field(default=0.8, ge=0.0, le=2.0)
 
 
 class RLMTurn(BaseModel):
@@ -251,17 +252,16 @@ class RecursiveLM:
             max_iterations=opts.max_iterations,
             chunk_chars=opts.chunk_chars,
         )
+        hits = keyword_lines(context, question)
         first = Message(
             role="user",
             content=render(
-                "rlm_turn.j2",
-                first=True,
-                question=question,
-                preview=preview(context),
-                hits=keyword_lines(context, question),
+                "rlm_turn.j2", first=True, question=question, preview=preview(context), hits=hits
             ),
         )
         history: list[Message] = []
+        seen: set[str] = set()
+        repeated = False
         recursive = _RecursiveHost(host, self, depth, turns)
         async with self._runs.sandbox.session(
             context=context, host=recursive.functions(), limits=self._limits
@@ -271,7 +271,14 @@ class RecursiveLM:
                 try:
                     reply = await model.complete(
                         ModelRequest(
-                            messages=messages, max_tokens=opts.max_tokens, stop=CLOSING_FENCE
+                            messages=messages,
+                            max_tokens=opts.max_tokens,
+                            stop=CLOSING_FENCE,
+                            # a program it already ran: resample rather than re-ask at T=0
+                            temperature=opts.resample_temperature
+                            if number > 1 and repeated
+                            else 0.0,
+                            seed=number,
                         )
                     )
                 except BudgetExceeded:
@@ -280,6 +287,8 @@ class RecursiveLM:
                 code = extract_code(reply.text)
                 if final and "```" not in reply.text:
                     return final.group(1).strip().strip("\"'"), True
+                repeated = code in seen
+                seen.add(code)
                 started = time.monotonic()
                 result = await session.run(code)
                 output = truncate(result.stdout, opts.max_output_chars)
@@ -322,10 +331,15 @@ class RecursiveLM:
                     ),
                 ]
                 history = history[-2 * opts.history_turns :]
-        return await self._forced_answer(question, turns, model), False
+        return await self._forced_answer(question, hits, turns, model), False
 
-    async def _forced_answer(self, question: str, turns: list[RLMTurn], model: Any) -> Any:
-        notes = "\n".join(f"- {t.output[:300]}" for t in turns[-4:] if t.output) or "(none)"
+    async def _forced_answer(
+        self, question: str, hits: str, turns: list[RLMTurn], model: Any
+    ) -> Any:
+        """No ``finish`` in time: the model answers from what it has seen (the first look at the
+        context and the last outputs), in one line."""
+        seen = ([f"- {hits}"] if hits else []) + [f"- {t.output[:300]}" for t in turns[-4:]]
+        notes = "\n".join(line for line in seen if line.strip("- \n")) or "(none)"
         request = ModelRequest.of(render("rlm_final.j2", question=question, notes=notes))
         try:
             reply = await model.complete(request.model_copy(update={"max_tokens": 64}))
