@@ -19,9 +19,17 @@ import numpy as np
 from codeloop.patterns.hypervector import HV, SymbolSpace, bind, bundle, permute, random_hv
 from codeloop.patterns.trees import Node, Unit
 
-__all__ = ["CodeEncoder", "Context", "EncoderConfig", "calls_of", "leaves_of"]
+__all__ = [
+    "END_ROLE",
+    "START_ROLE",
+    "CodeEncoder",
+    "Context",
+    "EncoderConfig",
+    "calls_of",
+    "leaves_of",
+]
 
-_START, _END, _PATH0 = 1, 2, 3
+START_ROLE, END_ROLE, _PATH0 = 1, 2, 3
 _CALLS = frozenset({"call", "call_expression", "macro_invocation"})
 
 
@@ -130,8 +138,8 @@ class CodeEncoder:
 
     def context_vector(self, ctx: Context) -> HV:
         return bind(
-            bind(self.space.get(ctx.start, _START), self.path_vector(ctx.path)),
-            self.space.get(ctx.end, _END),
+            bind(self.space.get(ctx.start, START_ROLE), self.path_vector(ctx.path)),
+            self.space.get(ctx.end, END_ROLE),
         )
 
     def encode_contexts(self, contexts: Sequence[Context]) -> HV:
@@ -183,6 +191,10 @@ class CodeEncoder:
             self.encode_signature(unit.params, unit.returns),
             self.encode_calls(calls_of(unit.tree)),
         ]
+        return self.compose(views)
+
+    def compose(self, views: Sequence[HV]) -> HV:
+        """Paths, tokens, signature, calls → one vector; each view under its own rotation."""
         rotated = [permute(v, 100 * k) if k else v for k, v in enumerate(views)]
         return bundle(np.stack(rotated), weights=list(self.config.weights))
 

@@ -333,3 +333,16 @@ class StitchLearner:
             final_cost=final,
             seconds=time.perf_counter() - started,
         )
+
+
+def name_from_context(abstraction: Abstraction) -> str:
+    """A readable name from what the body is and the API names it mentions."""
+    body = from_sexpr(abstraction.body)
+    words = [
+        n.label for n in body.preorder()
+        if n.is_leaf and not is_hole(n) and n.label.isidentifier() and not _VAR.match(n.label)
+        and n.label not in ("STR", "NUM", "None", "True", "False", "self")
+    ]
+    root = body.label.removesuffix("_expression").removesuffix("_statement").removesuffix("_item")
+    picked = list(dict.fromkeys(words))[:2]
+    return "_".join([root, *picked]).lower()[:48] or abstraction.name

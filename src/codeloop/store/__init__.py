@@ -11,6 +11,7 @@ from codeloop.store.checkpoints import CheckpointStore
 from codeloop.store.records import RunRecord, StepRecord, Triple
 from codeloop.store.runs import RunStore
 from codeloop.store.triples import TripleStore
+from codeloop.store.vectors import VectorRecord, VectorStore
 
 __all__ = [
     "CheckpointStore",
@@ -22,6 +23,8 @@ __all__ = [
     "Store",
     "Triple",
     "TripleStore",
+    "VectorRecord",
+    "VectorStore",
 ]
 
 
@@ -34,6 +37,7 @@ class Store:
         self.cache = ResponseCache(self.db)
         self.checkpoints = CheckpointStore(self.db)
         self.triples = TripleStore(self.db)
+        self.vectors = VectorStore(self.db)
 
     def close(self) -> None:
         self.db.close()
