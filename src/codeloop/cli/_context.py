@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from typing import TYPE_CHECKING
+
 from codeloop.config import Settings
 from codeloop.store import Store
+
+if TYPE_CHECKING:
+    from codeloop.patterns.service import PatternService
 
 __all__ = ["AppContext"]
 
@@ -20,3 +25,9 @@ class AppContext:
     @cached_property
     def store(self) -> Store:
         return Store(self.settings.db_path)
+
+    @cached_property
+    def patterns(self) -> PatternService:
+        from codeloop.patterns.service import PatternService
+
+        return PatternService(self.store, self.settings.home / "patterns.npz")

@@ -15,6 +15,7 @@ their compression ratios compare directly.
 from __future__ import annotations
 
 import heapq
+import keyword
 import re
 import time
 from collections import Counter, defaultdict
@@ -341,7 +342,7 @@ def name_from_context(abstraction: Abstraction) -> str:
     words = [
         n.label for n in body.preorder()
         if n.is_leaf and not is_hole(n) and n.label.isidentifier() and not _VAR.match(n.label)
-        and n.label not in ("STR", "NUM", "None", "True", "False", "self")
+        and not keyword.iskeyword(n.label) and n.label not in ("STR", "NUM", "self")
     ]
     root = body.label.removesuffix("_expression").removesuffix("_statement").removesuffix("_item")
     picked = list(dict.fromkeys(words))[:2]
