@@ -5,6 +5,7 @@ code graph."""
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -183,7 +184,9 @@ class PatternService:
 
     # -- mining ------------------------------------------------------------------------------
     def mine(self, paths: Sequence[Path], *, min_support: int = 3, max_size: int = 6,
-             top: int = 10, store: bool = True) -> MiningReport:
+             top: int = 10, store: bool = True, store_limit: int = 500) -> MiningReport:
+        """Mine every block under ``paths``; the ``store_limit`` best patterns of each kind and
+        language (support × size, API-bearing first) go into the graph."""
         started = time.perf_counter()
         blocks = extract_blocks(paths, self.parsers)
         by_language = Counter(b.language or "other" for b in blocks)
@@ -205,14 +208,21 @@ class PatternService:
             sequences = mine_call_sequences([calls_of(t) for t in trees], min_support=min_support)
             n_subtrees += len(subtrees)
             n_sequences += len(sequences)
-            if store:
-                facts += save_subtrees(self.store.triples, subtrees, language, sources, miner)
-                facts += save_call_sequences(self.store.triples, sequences, language,
-                                             {"name": "prefixspan", "min_support": min_support})
+            api = {n.label for t in trees for n in t.preorder() if n.is_leaf} - _GENERIC
             ranked = sorted(
-                (p for p in subtrees if category_of(p.shape[0][1]) != "skeleton"),
+                (
+                    p for p in subtrees
+                    if category_of(p.shape[0][1]) not in ("skeleton", "function")
+                    and p.shape[0][1] != "token_tree"
+                    and any(label in api and not _VAR.match(label) for _, label in p.shape)
+                ),
                 key=lambda p: (-p.support * p.size, p.shape),
             )
+            if store:
+                facts += save_subtrees(self.store.triples, ranked[:store_limit], language, sources,
+                                       miner)
+                facts += save_call_sequences(self.store.triples, sequences[:store_limit], language,
+                                             {"name": "prefixspan", "min_support": min_support})
             patterns += [
                 MinedPattern(kind="subtree", language=language, structure=p.tree.sexpr(),
                              support=p.support, size=p.size, category=category_of(p.shape[0][1]))
@@ -250,6 +260,10 @@ class PatternService:
             if store else names
         )
         return LearnReport(result=result, templates=templates, compression=round(result.compression, 4))
+
+
+_VAR = re.compile(r"^v\d+$")
+_GENERIC = frozenset({"STR", "NUM", "!", "&", "*", "mut", "self", "parameters", "arguments"})
 
 
 def _language_of(path: Path) -> Language:

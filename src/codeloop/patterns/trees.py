@@ -136,6 +136,7 @@ class Unit:
     errors: int = 0
     params: tuple[str, ...] = ()
     returns: str = ""
+    column: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ class ParsedCode:
             _count_errors(node),
             params,
             returns,
+            node.start_point[1],
         )
 
 
@@ -323,6 +325,7 @@ def _convert(
         if child.type == "identifier" and (
             (kind == "attribute" and field == "attribute")
             or (kind == "keyword_argument" and field == "name")
+            or kind in ("scoped_identifier", "scoped_type_identifier", "macro_invocation")
         ):
             children.append(Node(_text(child, source)))
             continue
