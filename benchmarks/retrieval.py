@@ -27,7 +27,7 @@ import numpy as np
 from _common import table, write_result
 
 from codeloop.patterns.encode import CodeEncoder, calls_of, leaves_of
-from codeloop.patterns.index import SketchIndex
+from codeloop.patterns.index import FaissFlatIndex, SketchIndex
 from codeloop.patterns.trees import Parsers, Unit
 
 
@@ -204,11 +204,14 @@ def main() -> None:
     t_encode = time.perf_counter() - t0
     print(f"encoded {len(corpus)} functions in {t_encode:.0f}s "
           f"({1000 * t_encode / len(corpus):.2f} ms each)", flush=True)
-    indexes = {}
+    indexes: dict[str, Any] = {}
     for name, vectors in (("codeloop composite", composite), ("codeloop paths only", paths_only)):
         index = SketchIndex()
         index.add(list(range(len(corpus))), np.stack(vectors))
         indexes[name] = index
+    exact = FaissFlatIndex()
+    exact.add(list(range(len(corpus))), np.stack(composite))
+    indexes["codeloop composite, exact search"] = exact
     t0 = time.perf_counter()
     mh = minhash_matrix([u.text for u in corpus], args.perms)
     t_minhash = time.perf_counter() - t0
