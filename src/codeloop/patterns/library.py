@@ -80,7 +80,7 @@ class LibraryLearner(Protocol):
 # -- s-expressions shared by both engines ---------------------------------------------------------
 def _escape(label: str) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "_+-*/<>=!?&|%^~@.'" else f"%{ord(ch):02x}" for ch in label)
-    if safe.startswith(("#", "$", "?")) or safe in ("lam", "lambda"):
+    if safe.startswith(("#", "$", "?", "lam")):
         safe = "%" + safe
     return safe or "%empty"
 
