@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import table, write_result
 
+from _common import table, write_result
 from codeloop.patterns.encode import CodeEncoder, Context
 from codeloop.patterns.hypervector import bundle, hamming_many
 from codeloop.patterns.trees import Parsers
@@ -67,12 +67,19 @@ def main() -> None:
             threshold = np.sort(dist)[n - 1]
             fractions.append(float((dist[:n] <= threshold).mean()))
         member_sim = 1 - float(hamming_many(bundled, vectors[members]).mean()) / 10_000
-        rows.append({"contexts": n, "retrieved": float(np.mean(fractions)),
-                     "mean_member_similarity": member_sim})
+        rows.append(
+            {
+                "contexts": n,
+                "retrieved": float(np.mean(fractions)),
+                "mean_member_similarity": member_sim,
+            }
+        )
     capacity = max((r["contexts"] for r in rows if r["retrieved"] >= 0.9), default=0)
     print(table(rows, list(rows[0])))
-    print(f"capacity (largest bundle with ≥ 0.9 of members retrieved among {args.codebook} "
-          f"non-members): {capacity}")
+    print(
+        f"capacity (largest bundle with ≥ 0.9 of members retrieved among {args.codebook} "
+        f"non-members): {capacity}"
+    )
     write_result("capacity", {"args": vars(args), "rows": rows, "capacity_at_0.9": capacity})
 
 

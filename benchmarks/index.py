@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from _common import rss_mb, table, write_result
 
+from _common import rss_mb, table, write_result
 from codeloop.patterns.hypervector import NBYTES
 from codeloop.patterns.index import ExactIndex, SketchIndex
 
@@ -55,8 +55,13 @@ def make_data(n: int, n_queries: int, seed: int) -> tuple[Matrix, Matrix]:
     return data, queries
 
 
-def recall_at_k(found: list[list[int]], truth_ids: list[list[int]], truth_kth: list[int],
-                dist_of: Callable[[int, int], int], k: int) -> float:
+def recall_at_k(
+    found: list[list[int]],
+    truth_ids: list[list[int]],
+    truth_kth: list[int],
+    dist_of: Callable[[int, int], int],
+    k: int,
+) -> float:
     """Tie-aware recall: a returned id counts when its true distance is within the true k-th."""
     hits = 0
     for q, ids in enumerate(found):
@@ -64,8 +69,9 @@ def recall_at_k(found: list[list[int]], truth_ids: list[list[int]], truth_kth: l
     return hits / (k * len(found))
 
 
-def time_queries(search: Callable[[Matrix], list[list[int]]], queries: Matrix,
-                 batch: bool) -> tuple[list[list[int]], list[float]]:
+def time_queries(
+    search: Callable[[Matrix], list[list[int]]], queries: Matrix, batch: bool
+) -> tuple[list[list[int]], list[float]]:
     if batch:
         t = time.perf_counter()
         out = search(queries)
@@ -101,61 +107,119 @@ def run_size(n: int, n_queries: int, hnsw: bool, seed: int) -> list[dict[str, An
     def dist_of(q: int, i: int) -> int:
         return int(np.bitwise_count(data[i] ^ queries[q]).sum())
 
-    def record(name: str, build_s: float, mem_mb: float, search: Callable[[Matrix], list[list[int]]],
-               batch: bool = False, max_queries: int | None = None) -> None:
+    def record(
+        name: str,
+        build_s: float,
+        mem_mb: float,
+        search: Callable[[Matrix], list[list[int]]],
+        batch: bool = False,
+        max_queries: int | None = None,
+    ) -> None:
         qs = queries if max_queries is None else queries[:max_queries]
         faiss.omp_set_num_threads(2 if batch else 1)
         found, times = time_queries(search, qs, batch)
         ms = np.asarray(times) * 1000
-        rows.append({
-            "n": n, "method": name, "build_s": round(build_s, 2), "memory_mb": round(mem_mb, 1),
-            "p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)),
-            "recall@10": recall_at_k(found, truth_ids[: len(qs)], truth_kth[: len(qs)], dist_of, 10),
-            "queries": len(qs), "batched": batch,
-        })
+        rows.append(
+            {
+                "n": n,
+                "method": name,
+                "build_s": round(build_s, 2),
+                "memory_mb": round(mem_mb, 1),
+                "p50_ms": float(np.percentile(ms, 50)),
+                "p95_ms": float(np.percentile(ms, 95)),
+                "recall@10": recall_at_k(
+                    found, truth_ids[: len(qs)], truth_kth[: len(qs)], dist_of, 10
+                ),
+                "queries": len(qs),
+                "batched": batch,
+            }
+        )
         print(table(rows[-1:], list(rows[-1])), flush=True)
 
     mb = data.nbytes / 2**20
-    record("numpy exact (popcount)", 0.0, mb,
-           lambda q: [[i for i, _ in h] for h in exact.search(q, 10)], max_queries=min(50, n_queries))
+    record(
+        "numpy exact (popcount)",
+        0.0,
+        mb,
+        lambda q: [[i for i, _ in h] for h in exact.search(q, 10)],
+        max_queries=min(50, n_queries),
+    )
 
     t = time.perf_counter()
-    flat = faiss.IndexBinaryFlat(NBYTES * 8); flat.add(data)
+    flat = faiss.IndexBinaryFlat(NBYTES * 8)
+    flat.add(data)
     build, mem = time.perf_counter() - t, mb
-    record("faiss IndexBinaryFlat", build, mem, lambda q: flat.search(q, 10)[1].tolist())
-    record("faiss IndexBinaryFlat", build, mem, lambda q: flat.search(q, 10)[1].tolist(), batch=True)
+    record("faiss IndexBinaryFlat", build, mem, lambda q, f=flat: f.search(q, 10)[1].tolist())
+    record(
+        "faiss IndexBinaryFlat",
+        build,
+        mem,
+        lambda q, f=flat: f.search(q, 10)[1].tolist(),
+        batch=True,
+    )
     del flat
 
-    record("usearch exact (b1 hamming)", 0.0, mb,
-           lambda q: usearch_search(data, q, 10, MetricKind.Hamming, exact=True).keys.reshape(len(q), -1).tolist())
+    record(
+        "usearch exact (b1 hamming)",
+        0.0,
+        mb,
+        lambda q: (
+            usearch_search(data, q, 10, MetricKind.Hamming, exact=True)
+            .keys.reshape(len(q), -1)
+            .tolist()
+        ),
+    )
 
     for sketch_bits, cand in ((512, 100), (1024, 100), (1024, 300)):
         t = time.perf_counter()
         sk = SketchIndex(sketch_bits=sketch_bits, candidates=cand)
         sk.add(ids.tolist(), data)
-        _ = sk._exact.matrix  # noqa: SLF001 — materialise before timing
+        _ = sk._exact.matrix
         build, mem = time.perf_counter() - t, mb * (1 + sketch_bits / (NBYTES * 8))
         name = f"codeloop sketch{sketch_bits}+rerank c={cand}"
         record(name, build, mem, lambda q, s=sk: [[i for i, _ in h] for h in s.search(q, 10)])
-        record(name, build, mem, lambda q, s=sk: [[i for i, _ in h] for h in s.search(q, 10)], batch=True)
+        record(
+            name,
+            build,
+            mem,
+            lambda q, s=sk: [[i for i, _ in h] for h in s.search(q, 10)],
+            batch=True,
+        )
         del sk
 
     if hnsw:
-        m0 = rss_mb(); t = time.perf_counter()
-        uidx = Index(ndim=NBYTES * 8, metric="hamming", dtype="b1", connectivity=16,
-                     expansion_add=64, expansion_search=128)
+        m0 = rss_mb()
+        t = time.perf_counter()
+        uidx = Index(
+            ndim=NBYTES * 8,
+            metric="hamming",
+            dtype="b1",
+            connectivity=16,
+            expansion_add=64,
+            expansion_search=128,
+        )
         uidx.add(ids, data, threads=2)
         build, mem = time.perf_counter() - t, uidx.memory_usage / 2**20
-        record("usearch HNSW (M=16, ef=128)", build, mem,
-               lambda q: uidx.search(q, 10).keys.reshape(len(q), -1).tolist())
+        record(
+            "usearch HNSW (M=16, ef=128)",
+            build,
+            mem,
+            lambda q: uidx.search(q, 10).keys.reshape(len(q), -1).tolist(),
+        )
         del uidx
-        m0 = rss_mb(); t = time.perf_counter()
+        m0 = rss_mb()
+        t = time.perf_counter()
         fh = faiss.IndexBinaryHNSW(NBYTES * 8, 16)
         fh.hnsw.efConstruction = 64
         fh.add(data)
         fh.hnsw.efSearch = 128
         build, mem = time.perf_counter() - t, rss_mb() - m0
-        record("faiss IndexBinaryHNSW (M=16, ef=128)", build, mem, lambda q: fh.search(q, 10)[1].tolist())
+        record(
+            "faiss IndexBinaryHNSW (M=16, ef=128)",
+            build,
+            mem,
+            lambda q: fh.search(q, 10)[1].tolist(),
+        )
         del fh
     return rows
 

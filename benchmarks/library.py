@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from _common import table, write_result
-
 from codeloop.patterns.library import AntiUnificationLearner, StitchLearner
 from codeloop.patterns.trees import Node, Parsers
 
@@ -54,13 +53,19 @@ def main() -> None:
             ]
         stitch = results["stitch"]
         for engine, result in results.items():
-            rows.append({
-                "functions": len(trees), "engine": engine, "abstractions": len(result.abstractions),
-                "initial_cost": result.initial_cost, "final_cost": result.final_cost,
-                "compression": result.compression, "seconds": result.seconds,
-                "compression_vs_stitch": result.compression / stitch.compression,
-                "time_vs_stitch": result.seconds / stitch.seconds,
-            })
+            rows.append(
+                {
+                    "functions": len(trees),
+                    "engine": engine,
+                    "abstractions": len(result.abstractions),
+                    "initial_cost": result.initial_cost,
+                    "final_cost": result.final_cost,
+                    "compression": result.compression,
+                    "seconds": result.seconds,
+                    "compression_vs_stitch": result.compression / stitch.compression,
+                    "time_vs_stitch": result.seconds / stitch.seconds,
+                }
+            )
     print(table(rows, list(rows[0])))
     for key, items in examples.items():
         print(f"\n{key}:")

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import table, write_result
 
+from _common import table, write_result
 from codeloop.patterns.encode import CodeEncoder, calls_of, leaves_of
 from codeloop.patterns.index import FaissFlatIndex, SketchIndex
 from codeloop.patterns.trees import Parsers, Unit
@@ -53,7 +53,9 @@ class _Rename(ast.NodeTransformer):
 def _bound(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     names = [a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)]
     names += [a.arg for a in (func.args.vararg, func.args.kwarg) if a is not None]
-    names += [n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    names += [
+        n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    ]
     return [n for n in dict.fromkeys(names) if n not in ("self", "cls")]
 
 
@@ -66,9 +68,14 @@ def renamed(func: ast.FunctionDef | ast.AsyncFunctionDef, rng: random.Random) ->
 
 
 def _bodies(tree: ast.AST) -> list[list[ast.stmt]]:
-    return [getattr(n, f) for n in ast.walk(tree) for f in ("body", "orelse")
-            if isinstance(getattr(n, f, None), list) and getattr(n, f)
-            and isinstance(getattr(n, f)[0], ast.stmt)]
+    return [
+        getattr(n, f)
+        for n in ast.walk(tree)
+        for f in ("body", "orelse")
+        if isinstance(getattr(n, f, None), list)
+        and getattr(n, f)
+        and isinstance(getattr(n, f)[0], ast.stmt)
+    ]
 
 
 def restructured(func: ast.FunctionDef | ast.AsyncFunctionDef, rng: random.Random) -> ast.AST:
@@ -83,8 +90,7 @@ def restructured(func: ast.FunctionDef | ast.AsyncFunctionDef, rng: random.Rando
             break
         if edit == "insert":
             body = rng.choice(_bodies(func))
-            body.insert(rng.randrange(len(body) + 1),
-                        ast.parse("_trace = None").body[0])
+            body.insert(rng.randrange(len(body) + 1), ast.parse("_trace = None").body[0])
             done += 1
         elif edit == "delete":
             bodies = [b for b in _bodies(func) if len(b) >= 3]
@@ -100,13 +106,17 @@ def restructured(func: ast.FunctionDef | ast.AsyncFunctionDef, rng: random.Rando
                 node.body, node.orelse = node.orelse, node.body
                 done += 1
         elif edit == "expand_aug":
-            augs = [n for n in ast.walk(func) if isinstance(n, ast.AugAssign)
-                    and isinstance(n.target, ast.Name)]
+            augs = [
+                n
+                for n in ast.walk(func)
+                if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+            ]
             if augs:
                 node = rng.choice(augs)
                 node.__class__ = ast.Assign  # type: ignore[assignment]
-                value = ast.BinOp(left=ast.Name(id=node.target.id, ctx=ast.Load()), op=node.op,
-                                  right=node.value)
+                value = ast.BinOp(
+                    left=ast.Name(id=node.target.id, ctx=ast.Load()), op=node.op, right=node.value
+                )
                 node.targets = [node.target]  # type: ignore[attr-defined]
                 node.value = value
                 done += 1
@@ -127,8 +137,9 @@ def variant(unit: Unit, kind: str, seed: int) -> str | None:
 
 
 # -- corpus ---------------------------------------------------------------------------------------
-def collect(parsers: Parsers, n_originals: int, n_distractors: int, seed: int
-            ) -> tuple[list[Unit], list[Unit]]:
+def collect(
+    parsers: Parsers, n_originals: int, n_distractors: int, seed: int
+) -> tuple[list[Unit], list[Unit]]:
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = sorted(p for p in stdlib.rglob("*.py") if "site-packages" not in p.parts)
     rng = random.Random(seed)
@@ -191,19 +202,27 @@ def main() -> None:
     originals, distractors = collect(parsers, args.originals, args.distractors, args.seed)
     corpus = originals + distractors
     t_collect = time.perf_counter() - t0
-    print(f"{len(originals)} originals, {len(distractors)} distractors ({t_collect:.0f}s)", flush=True)
+    print(
+        f"{len(originals)} originals, {len(distractors)} distractors ({t_collect:.0f}s)", flush=True
+    )
 
     t0 = time.perf_counter()
     composite, paths_only = [], []
     for unit in corpus:
-        views = [encoder.encode_paths(unit.tree), encoder.encode_tokens(leaves_of(unit.tree)),
-                 encoder.encode_signature(unit.params, unit.returns),
-                 encoder.encode_calls(calls_of(unit.tree))]
+        views = [
+            encoder.encode_paths(unit.tree),
+            encoder.encode_tokens(leaves_of(unit.tree)),
+            encoder.encode_signature(unit.params, unit.returns),
+            encoder.encode_calls(calls_of(unit.tree)),
+        ]
         paths_only.append(views[0])
         composite.append(encoder.compose(views))
     t_encode = time.perf_counter() - t0
-    print(f"encoded {len(corpus)} functions in {t_encode:.0f}s "
-          f"({1000 * t_encode / len(corpus):.2f} ms each)", flush=True)
+    print(
+        f"encoded {len(corpus)} functions in {t_encode:.0f}s "
+        f"({1000 * t_encode / len(corpus):.2f} ms each)",
+        flush=True,
+    )
     indexes: dict[str, Any] = {}
     for name, vectors in (("codeloop composite", composite), ("codeloop paths only", paths_only)):
         index = SketchIndex()
@@ -228,31 +247,52 @@ def main() -> None:
                 queries.append((i, units[0]))
         targets = np.asarray([i for i, _ in queries])
         for name, index in indexes.items():
-            qv = np.stack([
-                encoder.encode(u) if "composite" in name else encoder.encode_paths(u.tree)
-                for _, u in queries
-            ])
+            qv = np.stack(
+                [
+                    encoder.encode(u) if "composite" in name else encoder.encode_paths(u.tree)
+                    for _, u in queries
+                ]
+            )
             t0 = time.perf_counter()
             hits = index.search(qv, 1)
             per_q = (time.perf_counter() - t0) / len(queries)
             top = np.asarray([h[0][0] for h in hits])
-            rows.append({"variant": kind, "method": name, "queries": len(queries),
-                         "precision@1": float((top == targets).mean()), "query_ms": 1000 * per_q})
+            rows.append(
+                {
+                    "variant": kind,
+                    "method": name,
+                    "queries": len(queries),
+                    "precision@1": float((top == targets).mean()),
+                    "query_ms": 1000 * per_q,
+                }
+            )
         qmh = minhash_matrix([u.text for _, u in queries], args.perms)
         t0 = time.perf_counter()
         top = np.asarray([int(np.argmax((mh == q).sum(axis=1))) for q in qmh])
         per_q = (time.perf_counter() - t0) / len(queries)
-        rows.append({"variant": kind, "method": f"MinHash token set ({args.perms} perms)",
-                     "queries": len(queries), "precision@1": float((top == targets).mean()),
-                     "query_ms": 1000 * per_q})
+        rows.append(
+            {
+                "variant": kind,
+                "method": f"MinHash token set ({args.perms} perms)",
+                "queries": len(queries),
+                "precision@1": float((top == targets).mean()),
+                "query_ms": 1000 * per_q,
+            }
+        )
     for row in rows:
         base = next(r for r in rows if r["variant"] == row["variant"] and "MinHash" in r["method"])
         row["vs_minhash"] = row["precision@1"] / max(base["precision@1"], 1e-9)
     print(table(rows, ["variant", "method", "queries", "precision@1", "vs_minhash", "query_ms"]))
-    write_result("retrieval", {
-        "args": vars(args), "originals": len(originals), "distractors": len(distractors),
-        "seconds": {"collect": t_collect, "encode": t_encode, "minhash": t_minhash}, "rows": rows,
-    })
+    write_result(
+        "retrieval",
+        {
+            "args": vars(args),
+            "originals": len(originals),
+            "distractors": len(distractors),
+            "seconds": {"collect": t_collect, "encode": t_encode, "minhash": t_minhash},
+            "rows": rows,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,25 @@ def test_index_then_search_finds_the_function_and_persists(home, capsys):
     hits = json.loads(capsys.readouterr().out)
     assert [h["name"] for h in hits] == ["load"]
     assert 0.8 < hits[0]["similarity"] < 1.0  # only the function's own name differs
-    assert run_app(app, ["patterns", "analogy", "--pattern", f"{home}/lib.py:load",
-                         "--from", "load", "--to", "dump", "-k", "1", "--json"]) == 0
+    assert (
+        run_app(
+            app,
+            [
+                "patterns",
+                "analogy",
+                "--pattern",
+                f"{home}/lib.py:load",
+                "--from",
+                "load",
+                "--to",
+                "dump",
+                "-k",
+                "1",
+                "--json",
+            ],
+        )
+        == 0
+    )
     assert [h["name"] for h in json.loads(capsys.readouterr().out)] == ["load"]
 
 
@@ -79,27 +96,33 @@ def test_search_needs_one_query(home, capsys):
 
 
 def test_mine_stores_patterns_in_the_graph(home, capsys):
-    assert run_app(app, ["patterns", "mine", str(home / "book.md"), "--min-support", "3",
-                         "--json"]) == 0
+    assert (
+        run_app(app, ["patterns", "mine", str(home / "book.md"), "--min-support", "3", "--json"])
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
-    assert report["blocks"] == 3 and report["parsed"] == 3 and report["parse_rate"] == 1.0
+    assert (report["blocks"], report["parsed"], report["parse_rate"]) == (3, 3, 1.0)
     calls = [p["structure"] for p in report["top"] if p["kind"] == "call-sequence"]
     assert calls == ["Vec::new → .push → println!"]
     db = sqlite3.connect(home / "home" / "codeloop.db")
-    kinds = dict(db.execute(
-        "SELECT object, COUNT(*) FROM triples WHERE predicate = 'pattern:kind' GROUP BY object"
-    ).fetchall())
+    kinds = dict(
+        db.execute(
+            "SELECT object, COUNT(*) FROM triples WHERE predicate = 'pattern:kind' GROUP BY object"
+        ).fetchall()
+    )
     # only API-bearing, non-skeleton subtrees are stored; the rest are counted
     assert report["subtree_patterns"] == 193
     assert kinds == {"call-sequence": 1, "subtree": 14}
-    structures = {r[0] for r in db.execute(
-        "SELECT object FROM triples WHERE predicate = 'pattern:structure'")}
+    structures = {
+        r[0] for r in db.execute("SELECT object FROM triples WHERE predicate = 'pattern:structure'")
+    }
     assert "(let_declaration mut (call_expression (scoped_identifier Vec new)))" in structures
 
 
 def test_library_learn_writes_templates(home, capsys):
     many = "".join(
-        f"def f{i}(a):\n    if a is None:\n        raise ValueError('{i}')\n    return a.get({i})\n\n"
+        f"def f{i}(a):\n    if a is None:\n        raise ValueError('{i}')\n"
+        f"    return a.get({i})\n\n"
         for i in range(5)
     )
     (home / "many.py").write_text(many)
@@ -108,6 +131,9 @@ def test_library_learn_writes_templates(home, capsys):
     assert report["compression"] > 1.5
     assert report["templates"][0].startswith("template:if_valueerror-")
     db = sqlite3.connect(home / "home" / "codeloop.db")
-    bodies = [r[0] for r in db.execute("SELECT object FROM triples WHERE predicate='template:body'")]
-    assert len(bodies) == 2 and any("ValueError" in b for b in bodies)
+    bodies = [
+        r[0] for r in db.execute("SELECT object FROM triples WHERE predicate='template:body'")
+    ]
+    assert len(bodies) == 2
+    assert any("ValueError" in b for b in bodies)
     assert run_app(app, ["library", "learn", "--engine", "nope", str(home / "many.py")]) == 2

@@ -9,7 +9,9 @@ from codeloop.patterns.index import ExactIndex, FaissFlatIndex, SketchIndex, ope
 def data():
     rng = np.random.default_rng(0)
     base = rng.integers(0, 256, (300, 1250), dtype=np.uint8)
-    query = base[17] ^ (rng.integers(0, 256, 1250, dtype=np.uint8) & rng.integers(0, 256, 1250, dtype=np.uint8))
+    query = base[17] ^ (
+        rng.integers(0, 256, 1250, dtype=np.uint8) & rng.integers(0, 256, 1250, dtype=np.uint8)
+    )
     return base, query
 
 

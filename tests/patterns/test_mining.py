@@ -33,7 +33,8 @@ def test_call_sequences_allow_gaps_and_keep_maximal():
 
 def test_blocks_from_markdown_and_html_with_language(tmp_path):
     (tmp_path / "post.md").write_text(
-        "# Post\n\n```rust\nfn main() { println!(\"hi\"); }\n```\n\n```\ndef f(x):\n    return x\n```\n"
+        '# Post\n\n```rust\nfn main() { println!("hi"); }\n```\n\n'
+        "```\ndef f(x):\n    return x\n```\n"
         "\n```console\n$ cargo run\n```\n"
     )
     (tmp_path / "page.html").write_text(

@@ -10,7 +10,9 @@ def total(items, start=0):
         acc = acc + item.price
     return round(acc, 2)
 """
-PY_RENAMED = PY.replace("items", "xs").replace("acc", "s").replace("item", "x").replace("start", "z")
+PY_RENAMED = (
+    PY.replace("items", "xs").replace("acc", "s").replace("item", "x").replace("start", "z")
+)
 
 
 def test_python_function_is_canonicalised():
@@ -41,7 +43,9 @@ def test_clones_are_near_and_unrelated_code_is_far():
     parsers, enc = Parsers(), CodeEncoder()
     a = enc.encode(parsers.parse(PY, "python").units()[0])
     b = enc.encode(parsers.parse(PY_RENAMED, "python").units()[0])
-    c = enc.encode(parsers.parse("def g(p):\n    print(p)\n    raise ValueError(p)\n", "python").units()[0])
+    c = enc.encode(
+        parsers.parse("def g(p):\n    print(p)\n    raise ValueError(p)\n", "python").units()[0]
+    )
     assert similarity(a, b) == 1.0
     assert similarity(a, c) < 0.6
 

@@ -30,7 +30,9 @@ def lgg(a: Node, b: Node) -> tuple[Node, dict[str, tuple[Node, Node]]]:
         if x == y:
             return x
         if x.label == y.label and len(x.children) == len(y.children) and x.children:
-            return Node(x.label, tuple(go(cx, cy) for cx, cy in zip(x.children, y.children, strict=True)))
+            return Node(
+                x.label, tuple(go(cx, cy) for cx, cy in zip(x.children, y.children, strict=True))
+            )
         name = holes.get((x, y))
         if name is None:
             name = holes[(x, y)] = f"{HOLE}{len(holes)}"

@@ -21,10 +21,36 @@ from codeloop.patterns.trees import Language, Parsers
 
 __all__ = ["CodeBlock", "detect_language", "extract_blocks", "iter_sources"]
 
-_ALIASES: dict[str, Language] = {"rust": "rust", "rs": "rust", "python": "python", "py": "python",
-                                  "python3": "python", "pycon": "python"}
-_OTHER = frozenset({"console", "text", "toml", "sh", "bash", "shell", "powershell", "cmd", "html",
-                    "json", "yaml", "c", "cpp", "js", "javascript", "sql", "diff", "plain"})
+_ALIASES: dict[str, Language] = {
+    "rust": "rust",
+    "rs": "rust",
+    "python": "python",
+    "py": "python",
+    "python3": "python",
+    "pycon": "python",
+}
+_OTHER = frozenset(
+    {
+        "console",
+        "text",
+        "toml",
+        "sh",
+        "bash",
+        "shell",
+        "powershell",
+        "cmd",
+        "html",
+        "json",
+        "yaml",
+        "c",
+        "cpp",
+        "js",
+        "javascript",
+        "sql",
+        "diff",
+        "plain",
+    }
+)
 _MARKDOWN = frozenset({".md", ".markdown"})
 _HTML = frozenset({".html", ".htm"})
 _CODE: dict[str, Language] = {".py": "python", ".rs": "rust"}
@@ -45,15 +71,15 @@ class CodeBlock:
         return hashlib.blake2b(self.code.encode(), digest_size=12).hexdigest()
 
 
-def _label_language(label: str) -> Language | None | bool:
-    """A language for a known label, ``None`` for a known other language, ``False`` if unsure."""
-    for word in label.replace(",", " ").split():
-        word = word.lower().removeprefix("language-").removeprefix("lang-")
+def _label_language(label: str) -> tuple[bool, Language | None]:
+    """(whether the label settles it, the language or ``None`` for a known other language)."""
+    for raw in label.replace(",", " ").split():
+        word = raw.lower().removeprefix("language-").removeprefix("lang-")
         if word in _ALIASES:
-            return _ALIASES[word]
+            return True, _ALIASES[word]
         if word in _OTHER:
-            return None
-    return False
+            return True, None
+    return False, None
 
 
 def detect_language(code: str, parsers: Parsers) -> Language | None:
@@ -120,7 +146,9 @@ def iter_sources(paths: Iterable[Path]) -> Iterator[Path]:
     kinds = _MARKDOWN | _HTML | set(_CODE)
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix.lower() in kinds and p.is_file())
+            yield from sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in kinds and p.is_file()
+            )
         elif path.is_file():
             yield path
         else:
@@ -139,8 +167,9 @@ def extract_blocks(paths: Iterable[Path], parsers: Parsers) -> list[CodeBlock]:
         for index, (label, code) in enumerate(_raw_blocks(path, text)):
             if not code.strip():
                 continue
-            block_lang = _label_language(label)
-            language = detect_language(code, parsers) if block_lang is False else block_lang
+            known, language = _label_language(label)
+            if not known:
+                language = detect_language(code, parsers)
             block = CodeBlock(str(path), index, code, language, label)
             if block.digest in seen:
                 continue

@@ -11,6 +11,7 @@ with the smallest blake2b digest (consistent sampling), so two near-clones keep 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -93,9 +94,11 @@ def _leaf_paths(tree: Node) -> list[tuple[str, tuple[Node, ...]]]:
 
 
 class CodeEncoder:
-    """Encodes units with one ``SymbolSpace``; vectors from two instances with equal config agree."""
+    """Encodes units with one ``SymbolSpace``; two instances with equal config agree."""
 
-    def __init__(self, config: EncoderConfig | None = None, space: SymbolSpace | None = None) -> None:
+    def __init__(
+        self, config: EncoderConfig | None = None, space: SymbolSpace | None = None
+    ) -> None:
         self.config = config or EncoderConfig()
         self.space = space or SymbolSpace()
         self._paths: dict[str, HV] = {}
@@ -155,7 +158,9 @@ class CodeEncoder:
         """Bundle of position-bound trigrams ``ρ²(tᵢ) ⊕ ρ¹(tᵢ₊₁) ⊕ tᵢ₊₂``."""
         padded = ["<s>", *tokens, "</s>"]
         grams = [
-            self.space.get(padded[i], 2) ^ self.space.get(padded[i + 1], 1) ^ self.space.get(padded[i + 2])
+            self.space.get(padded[i], 2)
+            ^ self.space.get(padded[i + 1], 1)
+            ^ self.space.get(padded[i + 2])
             for i in range(len(padded) - 2)
         ]
         if len(grams) > self.config.max_contexts:
@@ -179,7 +184,7 @@ class CodeEncoder:
         parts = [self.space.get(f"call:{c}") for c in calls]
         parts += [
             self.space.get(f"call:{a}", 1) ^ self.space.get(f"call:{b}")
-            for a, b in zip(calls, calls[1:], strict=False)
+            for a, b in itertools.pairwise(calls)
         ]
         return bundle(np.stack(parts)) if parts else self.space.get("<no-calls>")
 

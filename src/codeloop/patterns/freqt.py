@@ -80,7 +80,11 @@ class _Forest:
 
 
 def mine_frequent_trees(
-    trees: Sequence[Node], *, min_support: int = 2, max_size: int = 6, maximal: bool = True,
+    trees: Sequence[Node],
+    *,
+    min_support: int = 2,
+    max_size: int = 6,
+    maximal: bool = True,
     max_patterns: int = 200_000,
 ) -> list[FrequentTree]:
     """Every frequent induced ordered subtree of at most ``max_size`` nodes (maximal ones only,
@@ -101,13 +105,14 @@ def mine_frequent_trees(
         found.append(FrequentTree(shape, len(occurrences), tuple(sorted(occurrences))))
         if len(found) > max_patterns:
             raise UserInputError(
-                f"more than {max_patterns} frequent patterns: raise --min-support or lower --max-size"
+                f"more than {max_patterns} frequent patterns:"
+                " raise --min-support or lower --max-size"
             )
         if len(shape) >= max_size:
             continue
         for child_shape, child_occ in _extensions(forest, shape, occurrences).items():
             if len(child_occ) >= min_support:
-                frontier.append((shape + (child_shape,), child_occ))
+                frontier.append(((*shape, child_shape), child_occ))
     if maximal:
         found = _maximal(found)
     found.sort(key=lambda p: (-p.support, -p.size, p.shape))

@@ -19,17 +19,36 @@ from codeloop.store import Triple, TripleStore
 __all__ = ["category_of", "save_abstractions", "save_call_sequences", "save_subtrees"]
 
 _CATEGORIES: dict[str, str] = {
-    "source_file": "skeleton", "module": "skeleton", "block": "skeleton",
-    "function_item": "function", "function_definition": "function", "impl_item": "type-definition",
-    "struct_item": "type-definition", "enum_item": "type-definition", "trait_item": "type-definition",
-    "class_definition": "type-definition", "match_expression": "control-flow",
-    "if_expression": "control-flow", "if_statement": "control-flow", "for_expression": "loop",
-    "for_statement": "loop", "while_expression": "loop", "while_statement": "loop",
-    "loop_expression": "loop", "let_declaration": "binding", "assignment": "binding",
-    "call_expression": "call", "call": "call", "macro_invocation": "call",
-    "use_declaration": "import", "import_statement": "import", "import_from_statement": "import",
-    "try_statement": "error-handling", "try_expression": "error-handling",
-    "closure_expression": "closure", "lambda": "closure",
+    "source_file": "skeleton",
+    "module": "skeleton",
+    "block": "skeleton",
+    "function_item": "function",
+    "function_definition": "function",
+    "impl_item": "type-definition",
+    "struct_item": "type-definition",
+    "enum_item": "type-definition",
+    "trait_item": "type-definition",
+    "class_definition": "type-definition",
+    "match_expression": "control-flow",
+    "if_expression": "control-flow",
+    "if_statement": "control-flow",
+    "for_expression": "loop",
+    "for_statement": "loop",
+    "while_expression": "loop",
+    "while_statement": "loop",
+    "loop_expression": "loop",
+    "let_declaration": "binding",
+    "assignment": "binding",
+    "call_expression": "call",
+    "call": "call",
+    "macro_invocation": "call",
+    "use_declaration": "import",
+    "import_statement": "import",
+    "import_from_statement": "import",
+    "try_statement": "error-handling",
+    "try_expression": "error-handling",
+    "closure_expression": "closure",
+    "lambda": "closure",
 }
 
 
@@ -49,7 +68,11 @@ def _single(store: TripleStore, facts: list[Triple]) -> int:
 
 
 def save_subtrees(
-    store: TripleStore, patterns: Sequence[FrequentTree], language: str, sources: Sequence[str],
+    store: TripleStore,
+    patterns: Sequence[FrequentTree],
+    *,
+    language: str,
+    sources: Sequence[str],
     miner: dict[str, object],
 ) -> int:
     added = 0
@@ -60,16 +83,32 @@ def save_subtrees(
         facts = [
             Triple(subject=subject, predicate="pattern:kind", object="subtree", provenance=prov),
             Triple(subject=subject, predicate="pattern:language", object=language, provenance=prov),
-            Triple(subject=subject, predicate="pattern:structure", object=structure, provenance=prov),
-            Triple(subject=subject, predicate="pattern:category",
-                   object=category_of(pattern.shape[0][1]), provenance=prov),
-            Triple(subject=subject, predicate="pattern:support", object=str(pattern.support),
-                   provenance=prov),
-            Triple(subject=subject, predicate="pattern:size", object=str(pattern.size), provenance=prov),
+            Triple(
+                subject=subject, predicate="pattern:structure", object=structure, provenance=prov
+            ),
+            Triple(
+                subject=subject,
+                predicate="pattern:category",
+                object=category_of(pattern.shape[0][1]),
+                provenance=prov,
+            ),
+            Triple(
+                subject=subject,
+                predicate="pattern:support",
+                object=str(pattern.support),
+                provenance=prov,
+            ),
+            Triple(
+                subject=subject, predicate="pattern:size", object=str(pattern.size), provenance=prov
+            ),
         ]
         facts += [
-            Triple(subject=subject, predicate="pattern:source", object=sources[doc],
-                   provenance={"how": "learned", "document": doc})
+            Triple(
+                subject=subject,
+                predicate="pattern:source",
+                object=sources[doc],
+                provenance={"how": "learned", "document": doc},
+            )
             for doc in pattern.documents[:10]
         ]
         added += _single(store, facts)
@@ -84,20 +123,46 @@ def save_call_sequences(
         text = " → ".join(seq.calls)
         subject = f"pattern:{_digest(language + 'calls' + text)}"
         prov = {"how": "learned", "miner": miner}
-        added += _single(store, [
-            Triple(subject=subject, predicate="pattern:kind", object="call-sequence", provenance=prov),
-            Triple(subject=subject, predicate="pattern:language", object=language, provenance=prov),
-            Triple(subject=subject, predicate="pattern:structure", object=text, provenance=prov),
-            Triple(subject=subject, predicate="pattern:category", object="api-usage", provenance=prov),
-            Triple(subject=subject, predicate="pattern:support", object=str(seq.support),
-                   provenance=prov),
-        ])
+        added += _single(
+            store,
+            [
+                Triple(
+                    subject=subject,
+                    predicate="pattern:kind",
+                    object="call-sequence",
+                    provenance=prov,
+                ),
+                Triple(
+                    subject=subject, predicate="pattern:language", object=language, provenance=prov
+                ),
+                Triple(
+                    subject=subject, predicate="pattern:structure", object=text, provenance=prov
+                ),
+                Triple(
+                    subject=subject,
+                    predicate="pattern:category",
+                    object="api-usage",
+                    provenance=prov,
+                ),
+                Triple(
+                    subject=subject,
+                    predicate="pattern:support",
+                    object=str(seq.support),
+                    provenance=prov,
+                ),
+            ],
+        )
     return added
 
 
 def save_abstractions(
-    store: TripleStore, abstractions: Sequence[Abstraction], language: str, engine: str,
-    names: Sequence[str], sources: Sequence[str],
+    store: TripleStore,
+    abstractions: Sequence[Abstraction],
+    *,
+    language: str,
+    engine: str,
+    names: Sequence[str],
+    sources: Sequence[str],
 ) -> list[str]:
     """One ``template:*`` subject per abstraction; returns the subjects."""
     subjects: list[str] = []
@@ -107,21 +172,38 @@ def save_abstractions(
         facts = [
             Triple(subject=subject, predicate="template:kind", object="learned", provenance=prov),
             Triple(subject=subject, predicate="template:name", object=name, provenance=prov),
-            Triple(subject=subject, predicate="template:language", object=language, provenance=prov),
-            Triple(subject=subject, predicate="template:body", object=abstraction.body,
-                   provenance=prov),
-            Triple(subject=subject, predicate="template:uses", object=str(abstraction.uses),
-                   provenance=prov),
-            Triple(subject=subject, predicate="template:size", object=str(abstraction.size),
-                   provenance=prov),
+            Triple(
+                subject=subject, predicate="template:language", object=language, provenance=prov
+            ),
+            Triple(
+                subject=subject, predicate="template:body", object=abstraction.body, provenance=prov
+            ),
+            Triple(
+                subject=subject,
+                predicate="template:uses",
+                object=str(abstraction.uses),
+                provenance=prov,
+            ),
+            Triple(
+                subject=subject,
+                predicate="template:size",
+                object=str(abstraction.size),
+                provenance=prov,
+            ),
         ]
         facts += [
             Triple(subject=subject, predicate="template:param", object=f"{i}:?{i}", provenance=prov)
             for i in range(abstraction.arity)
         ]
         if abstraction.example:
-            facts.append(Triple(subject=subject, predicate="template:example",
-                                object=abstraction.example, provenance=prov))
+            facts.append(
+                Triple(
+                    subject=subject,
+                    predicate="template:example",
+                    object=abstraction.example,
+                    provenance=prov,
+                )
+            )
         _single(store, facts)
         subjects.append(subject)
     return subjects

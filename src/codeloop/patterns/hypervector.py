@@ -1,4 +1,6 @@
-"""Binary hypervectors: 10,000 bits packed into bytes; bind = XOR, bundle = majority, permute = rotate.
+"""Binary hypervectors: 10,000 bits packed into bytes.
+
+bind = XOR, bundle = majority, permute = rotate.
 
 Base vectors are derived from the symbol with blake2b (never ``hash()``, which is salted per
 process), so two runs and two machines agree on every vector.
@@ -52,7 +54,9 @@ def permute(v: HV, shift: int = 1) -> HV:
     return np.packbits(np.roll(bits, shift))
 
 
-def bundle(vectors: Sequence[HV] | npt.NDArray[np.uint8], weights: Sequence[int] | None = None) -> HV:
+def bundle(
+    vectors: Sequence[HV] | npt.NDArray[np.uint8], weights: Sequence[int] | None = None
+) -> HV:
     """Bitwise majority; ties are broken by a fixed vector so the result is deterministic."""
     stack = np.asarray(vectors, dtype=np.uint8)
     if stack.ndim != 2 or stack.shape[0] == 0:
@@ -81,7 +85,10 @@ def hamming(a: HV, b: HV) -> int:
 
 def hamming_many(query: HV, matrix: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
     """Bit distances from ``query`` to every row of ``matrix`` (exact popcount)."""
-    return np.bitwise_count(np.bitwise_xor(matrix, query)).sum(axis=1, dtype=np.int64)
+    counts: npt.NDArray[np.int64] = np.bitwise_count(np.bitwise_xor(matrix, query)).sum(
+        axis=1, dtype=np.int64
+    )
+    return counts
 
 
 def similarity(a: HV, b: HV) -> float:

@@ -136,7 +136,9 @@ class FaissFlatIndex:
 class SketchIndex:
     """Candidates from an exact scan of short sketches, re-ranked exactly on the full vectors."""
 
-    def __init__(self, nbytes: int = NBYTES, sketch_bits: int = 1024, candidates: int = 200) -> None:
+    def __init__(
+        self, nbytes: int = NBYTES, sketch_bits: int = 1024, candidates: int = 200
+    ) -> None:
         if sketch_bits % 8 or not 0 < sketch_bits <= nbytes * 8:
             raise UserInputError("sketch_bits must be a positive multiple of 8 within the vector")
         self.nbytes = nbytes

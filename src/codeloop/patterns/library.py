@@ -79,7 +79,9 @@ class LibraryLearner(Protocol):
 
 # -- s-expressions shared by both engines ---------------------------------------------------------
 def _escape(label: str) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "_+-*/<>=!?&|%^~@.'" else f"%{ord(ch):02x}" for ch in label)
+    safe = "".join(
+        ch if ch.isalnum() or ch in "_+-*/<>=!?&|%^~@.'" else f"%{ord(ch):02x}" for ch in label
+    )
     if safe.startswith(("#", "$", "?", "lam")):
         safe = "%" + safe
     return safe or "%empty"
@@ -217,8 +219,7 @@ class AntiUnificationLearner:
             size = pattern_size(pattern)
             if uses >= 2 and size >= 3 and _arity(pattern) <= 4:
                 seen[pattern] = max(seen.get(pattern, 0.0), float(uses * (size - 1) - size))
-        ranked = sorted(seen.items(), key=lambda kv: -kv[1])[: self.shortlist]
-        return ranked
+        return sorted(seen.items(), key=lambda kv: -kv[1])[: self.shortlist]
 
     def _sketch(self, tree: Node, space: object) -> np.ndarray:
         labels = [n.label for n in tree.preorder()]
@@ -325,7 +326,9 @@ class StitchLearner:
             )
             for a in result.abstractions
         ]
-        final = sum(_atoms(t) for t in result.rewritten) + sum(_atoms(a.body) for a in result.abstractions)
+        final = sum(_atoms(t) for t in result.rewritten) + sum(
+            _atoms(a.body) for a in result.abstractions
+        )
         return LibraryResult(
             engine="stitch",
             programs=len(trees),
@@ -340,9 +343,14 @@ def name_from_context(abstraction: Abstraction) -> str:
     """A readable name from what the body is and the API names it mentions."""
     body = from_sexpr(abstraction.body)
     words = [
-        n.label for n in body.preorder()
-        if n.is_leaf and not is_hole(n) and n.label.isidentifier() and not _VAR.match(n.label)
-        and not keyword.iskeyword(n.label) and n.label not in ("STR", "NUM", "self")
+        n.label
+        for n in body.preorder()
+        if n.is_leaf
+        and not is_hole(n)
+        and n.label.isidentifier()
+        and not _VAR.match(n.label)
+        and not keyword.iskeyword(n.label)
+        and n.label not in ("STR", "NUM", "self")
     ]
     root = body.label.removesuffix("_expression").removesuffix("_statement").removesuffix("_item")
     picked = list(dict.fromkeys(words))[:2]

@@ -19,7 +19,10 @@ class CallSequence:
 
 
 def mine_call_sequences(
-    sequences: Sequence[Sequence[str]], *, min_support: int = 2, max_length: int = 4,
+    sequences: Sequence[Sequence[str]],
+    *,
+    min_support: int = 2,
+    max_length: int = 4,
     min_length: int = 2,
 ) -> list[CallSequence]:
     """Every maximal subsequence (in order, with gaps) of at most ``max_length`` calls that occurs

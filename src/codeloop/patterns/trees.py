@@ -1,8 +1,8 @@
 """Source code → small immutable trees that every miner, encoder and learner in this package shares.
 
 Parsing is tree-sitter for both Python and Rust, so the two languages give trees of one shape.
-Fragments (a snippet from a blog post, a body without its function) are parsed as they are first and,
-when that leaves syntax errors, again wrapped the way the language allows; the wrap with fewer
+Fragments (a snippet from a blog post, a body without its function) are parsed as they are first
+and, when that leaves syntax errors, again wrapped the way the language allows; the wrap with fewer
 errors wins. Comments and punctuation are dropped; operators are kept as leaves because ``a + b``
 and ``a - b`` differ. Identifiers that a function binds (parameters, locals, loop variables) are
 renamed ``v0, v1, …`` by first occurrence, so two functions that differ only in names give the same
@@ -24,6 +24,7 @@ import tree_sitter_rust
 from codeloop.errors import UserInputError
 
 __all__ = [
+    "MAX_DEPTH",
     "Language",
     "Node",
     "ParsedCode",
@@ -95,21 +96,61 @@ _NOT_BINDING_BELOW = frozenset(
     {"attribute", "subscript", "call", "scoped_identifier", "field_expression", "index_expression"}
 )
 _FUNCTIONS: dict[Language, str] = {"python": "function_definition", "rust": "function_item"}
+MAX_DEPTH = 150
+"""Deeper code (a generated 300-term sum, say) is skipped: every tree walk here stays shallow."""
 
 
-@dataclass(frozen=True, slots=True)
 class Node:
-    """A tree node: ``label`` is the node type for inner nodes and the canonical text for leaves."""
+    """An immutable tree node: ``label`` is the node type for inner nodes and the canonical text
+    for leaves. Hash, size and depth are computed once at construction, so hashing and comparing
+    deep trees never recurses."""
+
+    __slots__ = ("_depth", "_hash", "_size", "children", "label")
 
     label: str
-    children: tuple[Node, ...] = ()
+    children: tuple[Node, ...]
+    _hash: int
+    _size: int
+    _depth: int
+
+    def __init__(self, label: str, children: tuple[Node, ...] = ()) -> None:
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "children", children)
+        object.__setattr__(self, "_hash", hash((label, tuple(c._hash for c in children))))
+        object.__setattr__(self, "_size", 1 + sum(c._size for c in children))
+        object.__setattr__(self, "_depth", 1 + max((c._depth for c in children), default=0))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Node is immutable")
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Node):
+            return NotImplemented
+        stack: list[tuple[Node, Node]] = [(self, other)]
+        while stack:
+            a, b = stack.pop()
+            if a is b:
+                continue
+            if a._hash != b._hash or a.label != b.label or len(a.children) != len(b.children):
+                return False
+            stack.extend(zip(a.children, b.children, strict=True))
+        return True
+
+    def __repr__(self) -> str:
+        return f"Node({self.sexpr()!r})"
 
     @property
     def is_leaf(self) -> bool:
         return not self.children
 
     def size(self) -> int:
-        return 1 + sum(c.size() for c in self.children)
+        return self._size
+
+    def depth(self) -> int:
+        return self._depth
 
     def preorder(self) -> Iterator[Node]:
         stack = [self]
@@ -151,11 +192,18 @@ class ParsedCode:
 
     @property
     def ok(self) -> bool:
-        return self.errors == 0
+        """No syntax error left, and shallow enough to mine."""
+        return self.errors == 0 and self.shallow
+
+    @cached_property
+    def shallow(self) -> bool:
+        return _depth(self.root) <= MAX_DEPTH
 
     @cached_property
     def tree(self) -> Node:
-        return _convert(self.root, self.source, self.language, _bound_names(self.root, self.language))
+        return _convert(
+            self.root, self.source, self.language, _bound_names(self.root, self.language)
+        )
 
     def units(self) -> list[Unit]:
         """Every function (nested ones too), or the whole snippet when it defines none."""
@@ -165,13 +213,17 @@ class ParsedCode:
         while stack:
             node = stack.pop()
             if node.type == kind:
-                found.append(self._unit(node))
+                unit = self._unit(node)
+                if unit is not None:
+                    found.append(unit)
             stack.extend(reversed(node.children))
-        if not found:
+        if not found and self.shallow:
             found.append(Unit("<fragment>", self.language, self.tree, self.source.decode(), 1))
         return found
 
-    def _unit(self, node: tree_sitter.Node) -> Unit:
+    def _unit(self, node: tree_sitter.Node) -> Unit | None:
+        if _depth(node) > MAX_DEPTH:
+            return None
         name_node = node.child_by_field_name("name")
         name = _text(name_node, self.source) if name_node is not None else "<anonymous>"
         tree = _convert(node, self.source, self.language, _bound_names(node, self.language))
@@ -220,7 +272,9 @@ class Parsers:
         for wrap, text in _wraps(code, language):
             candidate = self.parse(text, language)
             if candidate.errors < best.errors:
-                best = ParsedCode(language, candidate.source, candidate.root, candidate.errors, wrap)
+                best = ParsedCode(
+                    language, candidate.source, candidate.root, candidate.errors, wrap
+                )
             if best.ok:
                 break
         return best
@@ -238,6 +292,16 @@ def _wraps(code: str, language: Language) -> list[tuple[str, str]]:
         ("impl-body", "impl __Fragment {\n" + code + "\n}\n"),
         ("expr", "fn __fragment() {\n" + code + ";\n}\n"),
     ]
+
+
+def _depth(node: tree_sitter.Node) -> int:
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((c, depth + 1) for c in current.children)
+    return deepest
 
 
 def _signature(node: tree_sitter.Node, source: bytes) -> tuple[tuple[str, ...], str]:

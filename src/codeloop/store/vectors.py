@@ -37,8 +37,8 @@ class VectorStore:
         with self._db.transaction() as conn:
             for rec, vector in rows:
                 cursor = conn.execute(
-                    "INSERT OR IGNORE INTO pattern_vectors (key, name, language, source, line, text,"
-                    " vector, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO pattern_vectors (key, name, language, source, line,"
+                    " text, vector, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (rec.key, rec.name, rec.language, rec.source, rec.line, rec.text, vector, now),
                 )
                 if cursor.rowcount and cursor.lastrowid is not None:
