@@ -17,7 +17,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["BudgetSettings", "ModelSettings", "SandboxSettings", "Settings"]
+__all__ = [
+    "BudgetSettings",
+    "ModelSettings",
+    "PatternSettings",
+    "SandboxSettings",
+    "Settings",
+]
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 
@@ -70,6 +76,14 @@ class SandboxSettings(_Section):
     pool_size: int = Field(default=2, ge=0)
 
 
+class PatternSettings(_Section):
+    """The pattern index: a short sketch scanned exactly, then an exact re-rank of candidates."""
+
+    index_file: str = "patterns.npz"
+    sketch_bits: int = Field(default=1024, ge=64, le=10_000, multiple_of=8)
+    candidates: int = Field(default=200, ge=1)
+
+
 class Settings(BaseSettings):
     """All of codeloop's settings."""
 
@@ -89,6 +103,7 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    patterns: PatternSettings = Field(default_factory=PatternSettings)
 
     @property
     def db_path(self) -> Path:

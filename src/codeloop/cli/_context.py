@@ -29,4 +29,10 @@ class AppContext:
     def patterns(self) -> PatternService:
         from codeloop.patterns.service import PatternService
 
-        return PatternService(self.store, self.settings.home / "patterns.npz")
+        cfg = self.settings.patterns
+        return PatternService(
+            self.store,
+            self.settings.home / cfg.index_file,
+            sketch_bits=cfg.sketch_bits,
+            candidates=cfg.candidates,
+        )

@@ -189,9 +189,9 @@ class SketchIndex:
         return int(ids.max()) if ids.size else 0
 
 
-def open_index(path: Path, nbytes: int = NBYTES) -> SketchIndex:
+def open_index(path: Path, sketch_bits: int = 1024, candidates: int = 200) -> SketchIndex:
     """Load the index saved at ``path``, or an empty one when there is none yet."""
-    index = SketchIndex(nbytes)
+    index = SketchIndex(NBYTES, sketch_bits, candidates)
     if path.exists():
         try:
             with np.load(path) as data:

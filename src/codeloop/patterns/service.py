@@ -94,9 +94,14 @@ class PatternService:
         index_path: Path,
         encoder: CodeEncoder | None = None,
         parsers: Parsers | None = None,
+        *,
+        sketch_bits: int = 1024,
+        candidates: int = 200,
     ) -> None:
         self.store = store
         self.index_path = index_path
+        self.sketch_bits = sketch_bits
+        self.candidates = candidates
         self.encoder = encoder or CodeEncoder()
         self.parsers = parsers or Parsers()
         self._index: SketchIndex | None = None
@@ -106,7 +111,7 @@ class PatternService:
     def index(self) -> SketchIndex:
         """The saved index, brought up to date with rows added since it was saved."""
         if self._index is None:
-            index = open_index(self.index_path)
+            index = open_index(self.index_path, self.sketch_bits, self.candidates)
             ids, matrix = self.store.vectors.since(index.max_id)
             if ids:
                 index.add(ids, matrix)
