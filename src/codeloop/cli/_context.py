@@ -6,13 +6,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import typer
+from pydantic import ValidationError
+
 from codeloop.config import Settings
+from codeloop.errors import ConfigError
+from codeloop.models import ModelFactory
 from codeloop.store import Store
 
 if TYPE_CHECKING:
     from codeloop.patterns.service import PatternService
 
-__all__ = ["AppContext"]
+__all__ = ["AppContext", "app_context"]
 
 
 @dataclass
@@ -36,3 +41,23 @@ class AppContext:
             sketch_bits=cfg.sketch_bits,
             candidates=cfg.candidates,
         )
+
+    @cached_property
+    def models(self) -> ModelFactory:
+        return ModelFactory(
+            self.settings.models, model_dir=self.settings.model_dir, cache=self.store.cache
+        )
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The invocation's context, created on first use (settings errors become ConfigError)."""
+    root = ctx.find_root()
+    existing = root.obj
+    if isinstance(existing, AppContext):
+        return existing
+    try:
+        created = AppContext(Settings())
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings (CODELOOP_* or codeloop.toml): {exc}") from exc
+    root.obj = created
+    return created

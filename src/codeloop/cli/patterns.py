@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.table import Table
 
-from codeloop.cli._context import AppContext
+from codeloop.cli._context import AppContext, app_context
 from codeloop.cli._output import console, emit_json
 from codeloop.errors import UserInputError
 
@@ -50,6 +50,7 @@ def _show_hits(hits: Sequence[SearchHit], as_json: bool) -> None:
 
 
 def index_cmd(
+    ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help=".py/.rs files or folders")],
     as_json: JsonOpt = False,
 ) -> None:
@@ -57,7 +58,7 @@ def index_cmd(
 
     Example: codeloop patterns index src/
     """
-    service = AppContext().patterns
+    service = app_context(ctx).patterns
     with console.status("encoding functions…"):
         added = service.add_paths(paths)
     indexed = len(service.index)
@@ -68,6 +69,7 @@ def index_cmd(
 
 
 def search_cmd(
+    ctx: typer.Context,
     like: Annotated[str | None, typer.Option("--like", help="FILE, FILE:SYMBOL or #ID")] = None,
     text: Annotated[str | None, typer.Option("--text", help="A code snippet.")] = None,
     language: Annotated[str | None, typer.Option(help="python or rust (for --text)")] = None,
@@ -80,12 +82,13 @@ def search_cmd(
     """
     if (like is None) == (text is None):
         raise UserInputError("give exactly one of --like FILE[:SYMBOL] or --text 'code'")
-    service = AppContext().patterns
+    service = app_context(ctx).patterns
     unit = service.unit(like) if like else service.text_unit(text or "", _lang(language))
     _show_hits(service.search_vector(service.encoder.encode(unit), k), as_json)
 
 
 def analogy_cmd(
+    ctx: typer.Context,
     pattern: Annotated[str, typer.Option("--pattern", help="FILE[:SYMBOL] or #ID")],
     source: Annotated[str, typer.Option("--from", help="The symbol P uses (X).")],
     target: Annotated[str, typer.Option("--to", help="The symbol to use instead (Y).")],
@@ -96,11 +99,12 @@ def analogy_cmd(
 
     Example: codeloop patterns analogy --pattern lib.rs:read_config --from File --to TcpStream
     """
-    service = AppContext().patterns
+    service = app_context(ctx).patterns
     _show_hits(service.analogy(service.unit(pattern), source, target, k), as_json)
 
 
 def mine_cmd(
+    ctx: typer.Context,
     sources: Annotated[list[Path], typer.Argument(help="Markdown/HTML files or folders, code")],
     min_support: Annotated[int, typer.Option(min=1)] = 3,
     max_size: Annotated[int, typer.Option(min=1, max=12)] = 6,
@@ -111,7 +115,7 @@ def mine_cmd(
 
     Example: codeloop patterns mine "$(rustc --print sysroot)/share/doc/rust/html/book"
     """
-    service = AppContext().patterns
+    service = app_context(ctx).patterns
     with console.status("mining…"):
         report = service.mine(sources, min_support=min_support, max_size=max_size, top=top)
     if as_json:
@@ -129,6 +133,7 @@ def mine_cmd(
 
 
 def learn_cmd(
+    ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(help=".py/.rs files or folders")] = None,
     from_runs: Annotated[
         bool, typer.Option("--from-runs", help="Also learn from accepted generations.")
@@ -145,14 +150,14 @@ def learn_cmd(
         raise UserInputError("--engine must be codeloop or stitch")
     from codeloop.patterns.blocks import iter_sources
 
-    ctx = AppContext()
-    service = ctx.patterns
+    context = app_context(ctx)
+    service = context.patterns
     units: list[Unit] = []
     for path in iter_sources(paths or []):
         if path.suffix in (".py", ".rs"):
             units += service.units_of(path)
     if from_runs:
-        units += _run_units(ctx)
+        units += _run_units(context)
     if not units:
         raise UserInputError("no code to learn from: pass .py/.rs PATHs or --from-runs")
     chosen: Literal["codeloop", "stitch"] = "stitch" if engine == "stitch" else "codeloop"
