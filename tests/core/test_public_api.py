@@ -16,6 +16,8 @@ SURFACE = {
         "Trace",
         "Triple",
         "TripleStore",
+        "VectorRecord",
+        "VectorStore",
     ],
     "codeloop.models": [
         "EMBEDDED_MODELS",
