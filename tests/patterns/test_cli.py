@@ -129,10 +129,10 @@ def test_library_learn_writes_templates(home, capsys):
     assert run_app(app, ["library", "learn", str(home / "many.py"), "--top-k", "2", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["compression"] > 1.5
-    assert report["templates"][0].startswith("template:if_valueerror-")
+    assert report["templates"][0].startswith("abstraction:if_valueerror-")
     db = sqlite3.connect(home / "home" / "codeloop.db")
     bodies = [
-        r[0] for r in db.execute("SELECT object FROM triples WHERE predicate='template:body'")
+        r[0] for r in db.execute("SELECT object FROM triples WHERE predicate='abstraction:body'")
     ]
     assert len(bodies) == 2
     assert any("ValueError" in b for b in bodies)

@@ -1,14 +1,14 @@
 """Mined patterns and learned templates as facts in the code graph (the store's triples).
 
-Subjects are content addresses (``pattern:<digest>``, ``template:<name>-<digest>``), so mining the
-same corpus twice adds nothing new. A learned template carries its body as an s-expression with
-holes ``?0, ?1, …`` and one ``template:param`` fact per hole; the knowledge package's templates
-read the same ``template:*`` predicates.
+Subjects are content addresses (``pattern:<digest>``, ``abstraction:<name>-<digest>``), so mining
+the same corpus twice adds nothing new. A learned abstraction carries its body as an s-expression
+with holes ``?0, ?1, …`` and one ``abstraction:hole`` fact per hole.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 
 from codeloop.patterns.freqt import FrequentTree
@@ -164,46 +164,34 @@ def save_abstractions(
     names: Sequence[str],
     sources: Sequence[str],
 ) -> list[str]:
-    """One ``template:*`` subject per abstraction; returns the subjects."""
+    """One ``abstraction:*`` subject per learned abstraction; returns the subjects.
+
+    The knowledge package's ``template:*`` facts hold its own JSON tree bodies, so learned
+    abstractions (s-expression bodies over canonical ASTs) live beside them under their own
+    predicates; ``abstraction:hole`` uses the same JSON hole shape as ``template:hole``.
+    """
     subjects: list[str] = []
     for abstraction, name in zip(abstractions, names, strict=True):
-        subject = f"template:{name}-{_digest(language + abstraction.body)}"
+        subject = f"abstraction:{name}-{_digest(language + abstraction.body)}"
         prov = {"how": "learned", "engine": engine, "sources": list(sources[:10])}
-        facts = [
-            Triple(subject=subject, predicate="template:kind", object="learned", provenance=prov),
-            Triple(subject=subject, predicate="template:name", object=name, provenance=prov),
-            Triple(
-                subject=subject, predicate="template:language", object=language, provenance=prov
-            ),
-            Triple(
-                subject=subject, predicate="template:body", object=abstraction.body, provenance=prov
-            ),
-            Triple(
-                subject=subject,
-                predicate="template:uses",
-                object=str(abstraction.uses),
-                provenance=prov,
-            ),
-            Triple(
-                subject=subject,
-                predicate="template:size",
-                object=str(abstraction.size),
-                provenance=prov,
-            ),
+        values = [
+            ("abstraction:name", name),
+            ("abstraction:lang", language),
+            ("abstraction:engine", engine),
+            ("abstraction:body", abstraction.body),
+            ("abstraction:occurrences", str(abstraction.uses)),
+            ("abstraction:size", str(abstraction.size)),
         ]
-        facts += [
-            Triple(subject=subject, predicate="template:param", object=f"{i}:?{i}", provenance=prov)
+        values += [
+            ("abstraction:hole", json.dumps({"name": f"?{i}", "kind": "text"}))
             for i in range(abstraction.arity)
         ]
         if abstraction.example:
-            facts.append(
-                Triple(
-                    subject=subject,
-                    predicate="template:example",
-                    object=abstraction.example,
-                    provenance=prov,
-                )
-            )
-        _single(store, facts)
+            values.append(("abstraction:example", abstraction.example))
+        store.remove(subject)
+        store.add(
+            Triple(subject=subject, predicate=predicate, object=value, provenance=prov)
+            for predicate, value in values
+        )
         subjects.append(subject)
     return subjects
