@@ -4,10 +4,12 @@ precision@1 for codeloop's hypervectors (composite and path-contexts only) side 
 MinHash token-set baseline (datasketch, 128 permutations, exact top-1 by estimated Jaccard).
 
 Originals come from the stdlib's non-test modules; distractors from everything else in the stdlib
-(its test suite included); canonically identical functions are kept once. Nothing is tuned here.
+(its test suite included; ~54k distinct functions) and, with ``--extra``, other real code such as
+site-packages; canonically identical functions are kept once. Nothing is tuned here.
 
     python benchmarks/retrieval.py                          # 200 originals, 5,000 distractors
-    python benchmarks/retrieval.py --originals 1000 --distractors 100000
+    python benchmarks/retrieval.py --originals 1000 --distractors 100000 \
+        --extra "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 """
 
 from __future__ import annotations
@@ -138,19 +140,25 @@ def variant(unit: Unit, kind: str, seed: int) -> str | None:
 
 # -- corpus ---------------------------------------------------------------------------------------
 def collect(
-    parsers: Parsers, n_originals: int, n_distractors: int, seed: int
+    parsers: Parsers, n_originals: int, n_distractors: int, seed: int, extra: list[Path]
 ) -> tuple[list[Unit], list[Unit]]:
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = sorted(p for p in stdlib.rglob("*.py") if "site-packages" not in p.parts)
     rng = random.Random(seed)
     rng.shuffle(files)
+    for folder in extra:  # more real code, used only as distractors, after the stdlib
+        more = sorted(folder.rglob("*.py"))
+        rng.shuffle(more)
+        files += more
     seen: set[Any] = set()
     originals: list[Unit] = []
     distractors: list[Unit] = []
     for path in files:
         if len(originals) >= n_originals and len(distractors) >= n_distractors:
             break
-        is_test = any(part in ("test", "tests", "idle_test") for part in path.parts)
+        is_test = any(part in ("test", "tests", "idle_test") for part in path.parts) or any(
+            path.is_relative_to(folder) for folder in extra
+        )
         try:
             units = parsers.parse(path.read_text(errors="replace"), "python").units()
         except (OSError, ValueError):
@@ -195,11 +203,20 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=5000)
     parser.add_argument("--perms", type=int, default=128)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="folders of more real Python code to draw distractors from (e.g. site-packages)",
+    )
     args = parser.parse_args()
 
     parsers, encoder = Parsers(), CodeEncoder()
     t0 = time.perf_counter()
-    originals, distractors = collect(parsers, args.originals, args.distractors, args.seed)
+    originals, distractors = collect(
+        parsers, args.originals, args.distractors, args.seed, args.extra
+    )
     corpus = originals + distractors
     t_collect = time.perf_counter() - t0
     print(

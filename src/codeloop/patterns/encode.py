@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -202,7 +202,3 @@ class CodeEncoder:
         """Paths, tokens, signature, calls → one vector; each view under its own rotation."""
         rotated = [permute(v, 100 * k) if k else v for k, v in enumerate(views)]
         return bundle(np.stack(rotated), weights=list(self.config.weights))
-
-    def encode_many(self, units: Sequence[Unit]) -> Iterator[HV]:
-        for unit in units:
-            yield self.encode(unit)

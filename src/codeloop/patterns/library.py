@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from codeloop.errors import MissingDependency
 from codeloop.patterns.antiunify import instantiate, is_hole, lgg, match, pattern_size, renumber
 from codeloop.patterns.encode import CodeEncoder
+from codeloop.patterns.hypervector import HV
 from codeloop.patterns.index import FaissFlatIndex
 from codeloop.patterns.trees import Node
 
@@ -195,8 +196,7 @@ class AntiUnificationLearner:
         subtrees = list(multiplicity)
         if len(subtrees) < 2:
             return []
-        space = self.encoder.space
-        sketches = np.stack([self._sketch(t, space) for t in subtrees])
+        sketches = np.stack([self._sketch(t) for t in subtrees])
         index = FaissFlatIndex(self.sketch_bytes)
         index.add(list(range(len(subtrees))), sketches)
         hits = index.search(sketches, self.neighbours + 1)
@@ -221,9 +221,9 @@ class AntiUnificationLearner:
                 seen[pattern] = max(seen.get(pattern, 0.0), float(uses * (size - 1) - size))
         return sorted(seen.items(), key=lambda kv: -kv[1])[: self.shortlist]
 
-    def _sketch(self, tree: Node, space: object) -> np.ndarray:
-        labels = [n.label for n in tree.preorder()]
-        full = self.encoder.encode_tokens(labels)
+    def _sketch(self, tree: Node) -> HV:
+        """The first ``sketch_bytes`` of the token-trigram vector of the subtree's preorder."""
+        full = self.encoder.encode_tokens([n.label for n in tree.preorder()])
         return np.ascontiguousarray(full[: self.sketch_bytes])
 
 
