@@ -7,7 +7,7 @@ Data that looks like code vectors: families of noisy copies around random centre
 a real family (≥ 10 members) and not the noise of equidistant random vectors.
 
     python benchmarks/index.py                  # 100k vectors, ~2 minutes
-    python benchmarks/index.py --sizes 100000 1000000 --hnsw
+    python benchmarks/index.py --sizes 100000 1000000 --hnsw usearch faiss
 """
 
 from __future__ import annotations
@@ -85,7 +85,9 @@ def time_queries(
     return out, times
 
 
-def run_size(n: int, n_queries: int, hnsw: bool, seed: int) -> list[dict[str, Any]]:
+def run_size(
+    n: int, n_queries: int, hnsw: set[str], sketches: list[tuple[int, int]], seed: int
+) -> list[dict[str, Any]]:
     import faiss
     from usearch.index import Index, MetricKind
     from usearch.index import search as usearch_search
@@ -170,7 +172,7 @@ def run_size(n: int, n_queries: int, hnsw: bool, seed: int) -> list[dict[str, An
         ),
     )
 
-    for sketch_bits, cand in ((512, 100), (1024, 100), (1024, 300)):
+    for sketch_bits, cand in sketches:
         t = time.perf_counter()
         sk = SketchIndex(sketch_bits=sketch_bits, candidates=cand)
         sk.add(ids.tolist(), data)
@@ -187,8 +189,7 @@ def run_size(n: int, n_queries: int, hnsw: bool, seed: int) -> list[dict[str, An
         )
         del sk
 
-    if hnsw:
-        m0 = rss_mb()
+    if "usearch" in hnsw:
         t = time.perf_counter()
         uidx = Index(
             ndim=NBYTES * 8,
@@ -207,6 +208,7 @@ def run_size(n: int, n_queries: int, hnsw: bool, seed: int) -> list[dict[str, An
             lambda q: uidx.search(q, 10).keys.reshape(len(q), -1).tolist(),
         )
         del uidx
+    if "faiss" in hnsw:
         m0 = rss_mb()
         t = time.perf_counter()
         fh = faiss.IndexBinaryHNSW(NBYTES * 8, 16)
@@ -228,13 +230,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--hnsw", action="store_true", help="also build HNSW graphs (slow)")
+    parser.add_argument(
+        "--hnsw",
+        nargs="*",
+        default=[],
+        choices=["usearch", "faiss"],
+        help="also build these HNSW graphs (slow)",
+    )
     parser.add_argument("--hnsw-max", type=int, default=200_000, help="no HNSW above this size")
+    parser.add_argument(
+        "--sketches",
+        nargs="+",
+        default=["512:100", "1024:100", "1024:300"],
+        help="codeloop sketch configurations, BITS:CANDIDATES",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     for n in args.sizes:
-        rows += run_size(n, args.queries, args.hnsw and n <= args.hnsw_max, args.seed)
+        hnsw = set(args.hnsw) if n <= args.hnsw_max else set()
+        sketches = [(int(b), int(c)) for b, c in (s.split(":") for s in args.sketches)]
+        rows += run_size(n, args.queries, hnsw, sketches, args.seed)
     columns = ["n", "method", "batched", "build_s", "memory_mb", "p50_ms", "p95_ms", "recall@10"]
     print(table(rows, columns))
     write_result("index", {"args": vars(args), "rows": rows})

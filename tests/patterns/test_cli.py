@@ -137,3 +137,30 @@ def test_library_learn_writes_templates(home, capsys):
     assert len(bodies) == 2
     assert any("ValueError" in b for b in bodies)
     assert run_app(app, ["library", "learn", "--engine", "nope", str(home / "many.py")]) == 2
+
+
+def test_library_learns_from_accepted_runs(home, capsys):
+    from codeloop.config import Settings
+    from codeloop.store import Store
+
+    store = Store(Settings().db_path)
+    for i in range(4):
+        run = store.runs.start_run("generate", {"task": i})
+        code = (
+            f"fn f{i}(v: &mut Vec<i32>) {{\n"
+            f"    if v.is_empty() {{\n        v.push({i});\n    }}\n}}\n"
+        )
+        store.runs.finish_run(run, "ok", {"code": code, "language": "rust"})
+    failed = store.runs.start_run("generate", {"task": 9})
+    store.runs.finish_run(failed, "error", {"code": "fn broken() {}", "language": "rust"})
+    store.close()
+    assert run_app(app, ["library", "learn", "--from-runs", "--top-k", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["result"]["programs"] == 4  # the failed run is not learned from
+    bodies = {a["body"]: a["uses"] for a in report["result"]["abstractions"]}
+    assert [uses for body, uses in bodies.items() if "is_empty" in body] == [4]
+
+
+def test_library_learn_without_code_names_the_fix(home, capsys):
+    assert run_app(app, ["library", "learn"]) == 2
+    assert "pass .py/.rs PATHs or --from-runs" in capsys.readouterr().err

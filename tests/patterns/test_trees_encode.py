@@ -55,3 +55,26 @@ def test_analogy_equals_encoding_of_the_substituted_code():
     unit = parsers.parse("def f(p):\n    return json.loads(p)\n", "python").units()[0]
     swapped = parsers.parse("def f(p):\n    return pickle.loads(p)\n", "python").units()[0]
     assert (analogy_vector(enc, unit, "json", "pickle") == enc.encode(swapped)).all()
+
+
+def test_rust_clone_search_through_the_service(tmp_path):
+    from codeloop.patterns.service import PatternService
+    from codeloop.store import Store
+
+    lib = tmp_path / "lib.rs"
+    lib.write_text(
+        "fn total(xs: &[u32]) -> u32 {\n    let mut s = 0;\n    for x in xs { s += x; }\n    s\n}\n"
+        'fn greet(name: &str) -> String {\n    format!("hello {}", name)\n}\n'
+    )
+    store = Store(tmp_path / "db.sqlite")
+    service = PatternService(store, tmp_path / "patterns.npz")
+    assert service.add_paths([lib]) == 2
+    query = service.text_unit(
+        "fn sum(items: &[u32]) -> u32 {\n    let mut acc = 0;\n    for i in items { acc += i; }\n"
+        "    acc\n}\n",
+        "rust",
+    )
+    hits = service.search_vector(service.encoder.encode(query), 2)
+    assert [h.name for h in hits] == ["total", "greet"]
+    assert hits[0].similarity > 0.8 > hits[1].similarity
+    store.close()
