@@ -245,6 +245,7 @@ def main() -> None:
         help="codeloop sketch configurations, BITS:CANDIDATES",
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--name", default="index", help="results/NAME.json")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     for n in args.sizes:
@@ -253,7 +254,7 @@ def main() -> None:
         rows += run_size(n, args.queries, hnsw, sketches, args.seed)
     columns = ["n", "method", "batched", "build_s", "memory_mb", "p50_ms", "p95_ms", "recall@10"]
     print(table(rows, columns))
-    write_result("index", {"args": vars(args), "rows": rows})
+    write_result(args.name, {"args": vars(args), "rows": rows})
 
 
 if __name__ == "__main__":
