@@ -6,7 +6,7 @@ Data that looks like code vectors: families of noisy copies around random centre
 6–25 % of bits flipped), queries are fresh noisy copies of a family centre, so the true top-10 is
 a real family (≥ 10 members) and not the noise of equidistant random vectors.
 
-    python benchmarks/index.py                  # 100k vectors, ~2 minutes
+    python benchmarks/index.py                  # 20k vectors, under a minute
     python benchmarks/index.py --sizes 100000 1000000 --hnsw usearch faiss
 """
 
@@ -228,7 +228,7 @@ def run_size(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument(
         "--hnsw",
