@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from codeloop.store._db import Database
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["VectorRecord", "VectorStore"]
 
@@ -47,6 +50,8 @@ class VectorStore:
 
     def since(self, last_id: int) -> tuple[list[int], npt.NDArray[np.uint8]]:
         """Ids and vectors of every row after ``last_id``, for incremental indexing."""
+        import numpy as np  # only the pattern commands pay for numpy, not every CLI start
+
         rows = self._db.query(
             "SELECT id, vector FROM pattern_vectors WHERE id > ? ORDER BY id", (last_id,)
         )
