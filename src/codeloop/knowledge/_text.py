@@ -12,6 +12,7 @@ _TOKEN = re.compile(
     |(?P<string>b?r(?P<hashes>\#*)".*?"(?P=hashes)|b?"(?:\\.|[^"\\])*")
     |(?P<char>b?'(?:\\.|[^'\\])'(?!\w))
     |(?P<lifetime>'\w+)
+    |(?P<number>\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?[\d_]+)?(?:[a-zA-Z]\w*)?)
     |(?P<word>\w+)
     |(?P<op>::|->|=>|\.\.=|\.\.\.|\.\.|==|!=|<=|>=|&&|\|\||\+=|-=|\*=|/=|%=|\^=|&=|\|=|<<=|>>=)
     |(?P<punct>\S)
@@ -37,7 +38,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 def _wordlike(kind: str) -> bool:
-    return kind in ("word", "lifetime", "string", "char")
+    return kind in ("word", "lifetime", "string", "char", "number")
 
 
 def canonical_rust(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from codeloop.errors import UserInputError
 from codeloop.knowledge.tree import CodeItem, CodeModule, CodeSignature, FieldDef, Param
@@ -30,8 +30,6 @@ def clean_docstring(node: ast.AsyncFunctionDef | ast.FunctionDef | ast.ClassDef 
 @dataclass
 class PythonParse:
     module: CodeModule
-    lines: dict[int, int] = field(default_factory=dict)
-    skipped: int = 0
 
 
 def parse_python(source: str) -> list[CodeItem]:
@@ -50,7 +48,6 @@ def parse_python_module(source: str, *, name: str) -> PythonParse:
         if isinstance(node, ast.Import | ast.ImportFrom):
             module.uses.append(ast.unparse(node))
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            result.lines[len(module.children)] = node.lineno
             module.children.append(_item(node))
     return result
 
@@ -88,6 +85,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> CodeSignature:
         kind="fn",
         name=node.name,
         lang="python",
+        line=node.lineno,
         doc=clean_docstring(node),
         attributes=[ast.unparse(d) for d in node.decorator_list],
         qualifiers=["async"] if isinstance(node, ast.AsyncFunctionDef) else [],
@@ -101,6 +99,7 @@ def _class(node: ast.ClassDef) -> CodeSignature:
         kind="class",
         name=node.name,
         lang="python",
+        line=node.lineno,
         doc=clean_docstring(node),
         attributes=[ast.unparse(d) for d in node.decorator_list],
         bounds=[ast.unparse(b) for b in node.bases] + [ast.unparse(k) for k in node.keywords],

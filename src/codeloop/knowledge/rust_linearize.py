@@ -38,7 +38,7 @@ def _doc(doc: str, lines: list[str], pad: str, marker: str = "///") -> None:
     if not doc:
         return
     for line in doc.split("\n"):
-        lines.append(f"{pad}{marker} {line}".rstrip() if line else f"{pad}{marker}")
+        lines.append(f"{pad}{marker} {line}" if line else f"{pad}{marker}")
 
 
 def _attrs(attributes: Iterable[str], lines: list[str], pad: str) -> None:

@@ -6,13 +6,12 @@ Bodies are dropped (``body=None``): the tree is the signature skeleton. Items pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 import tree_sitter as ts
 import tree_sitter_rust
 
-from codeloop.errors import UserInputError
 from codeloop.knowledge._text import canonical_rust
 from codeloop.knowledge.tree import (
     CodeItem,
@@ -59,10 +58,9 @@ def _canon(node: ts.Node | None) -> str:
 
 @dataclass
 class RustParse:
-    """A parsed file: its module tree, each item's first line, and how many items were skipped."""
+    """A parsed file: its module tree, how many items were skipped and how many ERROR nodes."""
 
     module: CodeModule
-    lines: dict[int, int] = field(default_factory=dict)
     skipped: int = 0
     errors: int = 0
 
@@ -94,7 +92,7 @@ def parse_rust_module(source: str, *, name: str) -> RustParse:
     builder = _Builder()
     module = CodeModule(name=name)
     builder.fill_module(module, tree.root_node)
-    return RustParse(module=module, lines=builder.lines, skipped=builder.skipped, errors=builder.errors)
+    return RustParse(module=module, skipped=builder.skipped, errors=builder.errors)
 
 
 def flatten_use(text: str) -> list[str]:
@@ -124,7 +122,6 @@ def _expand(text: str) -> list[str]:
 
 class _Builder:
     def __init__(self) -> None:
-        self.lines: dict[int, int] = {}
         self.skipped = 0
         self.errors = 0
 
@@ -159,7 +156,11 @@ class _Builder:
                 (module.reexports if _visibility(node) else module.uses).extend(paths)
                 continue
             if kind == "mod_item":
-                sub = CodeModule(name=_text(node.child_by_field_name("name")), visibility=_visibility(node))
+                sub = CodeModule(
+                    name=_text(node.child_by_field_name("name")),
+                    visibility=_visibility(node),
+                    line=node.start_point[0] + 1,
+                )
                 sub.doc, sub.attributes = doc, attrs
                 body = node.child_by_field_name("body")
                 if body is None:
@@ -172,15 +173,14 @@ class _Builder:
                 if kind not in ("empty_statement",):
                     self.skipped += 1
                 continue
-            item = self.item(node, doc, attrs)
-            self.lines[len(self.lines)] = node.start_point[0] + 1
-            module.children.append(item)
+            module.children.append(self.item(node, doc, attrs))
 
     def item(self, node: ts.Node, doc: str, attrs: list[str]) -> CodeSignature:
         kind = _ITEM_KINDS[node.type]
         derives = [d for a in attrs if a.startswith("derive(") for d in _derive_list(a)]
         sig = CodeSignature(
             kind=kind,  # type: ignore[arg-type]
+            line=node.start_point[0] + 1,
             name=_text(node.child_by_field_name("name")),
             visibility=_visibility(node),
             doc=doc,

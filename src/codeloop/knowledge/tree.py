@@ -5,7 +5,7 @@ Python class); a :class:`CodeModule` holds items and sub-modules; a :class:`Data
 operations rendered as an iterator pipeline or a comment block. Type and expression texts are kept
 in a canonical spelling (see :func:`codeloop.knowledge.canonical_rust`) so that two trees compare
 equal whatever the formatting of the source they came from. ``entity`` links a node back to its
-graph entity; it is ignored by :meth:`CodeSignature.shape`.
+graph entity and ``line`` to its source line; both are ignored by :meth:`CodeSignature.shape`.
 """
 
 from __future__ import annotations
@@ -37,15 +37,16 @@ class _Node(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     entity: str | None = None
+    line: int | None = None
 
     def shape(self) -> dict[str, Any]:
-        """The node as plain data without graph links: what round-trips compare."""
+        """The node as plain data without graph links and lines: what round-trips compare."""
         return _strip_entities(self.model_dump(mode="json"))
 
 
 def _strip_entities(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip_entities(v) for k, v in value.items() if k != "entity"}
+        return {k: _strip_entities(v) for k, v in value.items() if k not in ("entity", "line")}
     if isinstance(value, list):
         return [_strip_entities(v) for v in value]
     return value

@@ -59,6 +59,39 @@ class TripleStore:
             for r in self._db.query(sql, params)
         ]
 
+    def query_prefix(self, prefix: str) -> list[Triple]:
+        """Facts whose subject starts with ``prefix`` (an index range scan, not a LIKE)."""
+        rows = self._db.query(
+            "SELECT subject, predicate, object, provenance FROM triples"
+            " WHERE subject >= ? AND subject < ? ORDER BY id",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        return [
+            Triple(subject=r[0], predicate=r[1], object=r[2], provenance=json.loads(r[3]))
+            for r in rows
+        ]
+
+    def remove_fact(self, subject: str, predicate: str, object: str) -> int:
+        cursor = self._db.execute(
+            "DELETE FROM triples WHERE subject = ? AND predicate = ? AND object = ?",
+            (subject, predicate, object),
+        )
+        return cursor.rowcount
+
+    def remove_prefix(self, prefix: str) -> int:
+        """Delete every fact whose subject starts with ``prefix``."""
+        cursor = self._db.execute(
+            "DELETE FROM triples WHERE subject >= ? AND subject < ?", (prefix, prefix + "\U0010ffff")
+        )
+        return cursor.rowcount
+
+    def remove_from_source(self, source: str) -> int:
+        """Delete every fact whose provenance names ``source`` (re-ingesting a changed file)."""
+        cursor = self._db.execute(
+            "DELETE FROM triples WHERE json_extract(provenance, '$.source') = ?", (source,)
+        )
+        return cursor.rowcount
+
     def remove(self, subject: str, predicate: str | None = None) -> int:
         if predicate is None:
             cursor = self._db.execute("DELETE FROM triples WHERE subject = ?", (subject,))
