@@ -123,6 +123,21 @@ class CodeGraph:
         )
         return entity
 
+    def replace(self, entity: str, item: CodeItem, provenance: Provenance) -> None:
+        """Swap the facts of ``entity`` for those of ``item``, keeping its place in its parent."""
+        parent = self.parent(entity)
+        position = self._value(entity, POSITION)
+        self.remove(entity)
+        self.put(item, entity, provenance)
+        if parent is not None:
+            meta = provenance.at(None)
+            self.triples.add(
+                [
+                    Triple(subject=parent, predicate=CONTAINS, object=entity, provenance=meta),
+                    Triple(subject=entity, predicate=POSITION, object=position or "0", provenance=meta),
+                ]
+            )
+
     def _fresh(self, entity: str) -> str:
         candidate, n = entity, 1
         while self.triples.query(candidate, KIND, limit=1):
