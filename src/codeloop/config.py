@@ -7,6 +7,7 @@ Sources, strongest first: constructor arguments, ``CODELOOP_*`` environment vari
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,7 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["BudgetSettings", "ModelSettings", "SandboxSettings", "Settings"]
+__all__ = ["BudgetSettings", "KnowledgeSettings", "ModelSettings", "SandboxSettings", "Settings"]
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 
@@ -70,6 +71,15 @@ class SandboxSettings(_Section):
     pool_size: int = Field(default=2, ge=0)
 
 
+class KnowledgeSettings(_Section):
+    """Code generation from the knowledge graph."""
+
+    template_dirs: list[Path] = Field(default_factory=list)
+    max_attempts: int = Field(default=3, ge=0, le=20)
+    checker: Literal["cargo", "rustc"] = "cargo"
+    edition: str = "2021"
+
+
 class Settings(BaseSettings):
     """All of codeloop's settings."""
 
@@ -89,6 +99,7 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
 
     @property
     def db_path(self) -> Path:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from codeloop.config import Settings
+from codeloop.knowledge import CodeGraph, TemplateLibrary
 from codeloop.store import Store
 
 __all__ = ["AppContext"]
@@ -20,3 +21,17 @@ class AppContext:
     @cached_property
     def store(self) -> Store:
         return Store(self.settings.db_path)
+
+    @cached_property
+    def code_graph(self) -> CodeGraph:
+        return CodeGraph(self.store.triples)
+
+    @cached_property
+    def templates(self) -> TemplateLibrary:
+        """Built-in templates, then those stored in the graph, then the configured folders."""
+        library = TemplateLibrary.builtin()
+        for template in TemplateLibrary.from_graph(self.code_graph):
+            library.add(template)
+        for folder in self.settings.knowledge.template_dirs:
+            library.load_dir(folder)
+        return library

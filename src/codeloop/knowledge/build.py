@@ -24,6 +24,8 @@ _STD_TYPES = {
     "Rc", "Arc", "RefCell", "Cell", "Mutex", "RwLock", "PathBuf", "Path", "Duration", "Instant", "Self",
 }
 
+_NEEDS_TYPE = {"builder", "new-constructor", "trait-impl", "from-impl"}
+
 
 class StrategyRun(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -96,6 +98,18 @@ class CodeBuilder:
         if strategy == "bottom-up":
             defined += self._define_dependencies(goal, module)
         prov = Provenance(how="template", detail={"template": goal.template, "goal": goal.text})
+        target = goal.params.get("Type")
+        if (
+            goal.template in _NEEDS_TYPE
+            and target
+            and not any(e.startswith(module + "::") for e in self._graph.find(target))
+        ):
+            if "fields" in goal.params:
+                base = self._templates.instantiate("struct", {"Type": target, "fields": goal.params["fields"]})
+                defined += [self._graph.put_child(module, item, prov) for item in base.items]
+            else:
+                unit = CodeSignature(kind="struct", name=target, visibility="pub", form="unit", derives=["Debug", "Clone"])
+                defined.append(self._graph.put_child(module, unit, prov))
         result = self._templates.instantiate(goal.template, goal.params)
         for use in result.uses:
             self._graph.add(module, "code:depends-on", use, prov)

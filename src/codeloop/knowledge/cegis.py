@@ -228,7 +228,9 @@ class CegisLoop:
             edit = handler(diagnostic, where, source, offset, number) if handler else None
             if edit is None:
                 edit = self._apply_suggestion(diagnostic, module, source, offset, number, kind, touched)
-            if edit is not None:
+            if edit is not None and not any(
+                (e.action, e.entity, e.new) == (edit.action, edit.entity, edit.new) for e in edits
+            ):
                 touched.add(edit.entity)
                 edits.append(edit)
         return edits
