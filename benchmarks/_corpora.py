@@ -17,7 +17,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def rust_std_sources(dest: Path, *, crates: tuple[str, ...] = ("core", "alloc", "std")) -> Path:
-    """Write the ``.rs`` files of the toolchain's documented crates under ``dest``; returns ``dest``."""
+    """Write the ``.rs`` files of the toolchain's documented crates under ``dest``."""
     sysroot = subprocess.run(
         ["rustc", "--print", "sysroot"], capture_output=True, text=True, check=True
     ).stdout.strip()

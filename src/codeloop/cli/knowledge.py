@@ -22,8 +22,8 @@ from codeloop.knowledge import (
     Generator,
     Ingestor,
     Provenance,
-    RustChecker,
     RustcChecker,
+    RustChecker,
     make_plan,
     parse_goal,
 )
@@ -67,7 +67,7 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Source files or folders (.rs, .py).")],
     as_json: JsonOption = False,
 ) -> None:
-    """Parse Rust (tree-sitter) and Python (ast) sources into code:* facts; unchanged files are skipped.
+    """Parse Rust (tree-sitter) and Python (ast) sources into code:* facts; skips unchanged files.
 
     Example: codeloop kg ingest ./my_crate/src /usr/lib/python3.11/json
     """
@@ -75,19 +75,46 @@ def ingest(
     ingestor = Ingestor(app.code_graph, app.store.kg_files)
     files = discover(paths)
     with Progress(
-        TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        console=console, transient=True, disable=as_json,
+        TextColumn("ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+        disable=as_json,
     ) as progress:
         task = progress.add_task("", total=len(files))
-        report = ingestor.ingest(files, on_file=lambda p: progress.update(task, advance=1, description=p.name))
+        report = ingestor.ingest(
+            files, on_file=lambda p: progress.update(task, advance=1, description=p.name)
+        )
     if as_json:
         emit_json(report)
         return
     table = Table(title="ingest")
-    for column in ("files", "ingested", "unchanged", "items", "new facts", "skipped items", "failed"):
+    for column in (
+        "files",
+        "ingested",
+        "unchanged",
+        "items",
+        "new facts",
+        "skipped items",
+        "failed",
+    ):
         table.add_column(column, justify="right")
-    table.add_row(*map(str, (report.files, report.ingested, report.unchanged, report.items, report.facts,
-                            report.skipped_items, len(report.failed))))
+    table.add_row(
+        *map(
+            str,
+            (
+                report.files,
+                report.ingested,
+                report.unchanged,
+                report.items,
+                report.facts,
+                report.skipped_items,
+                len(report.failed),
+            ),
+        )
+    )
     console.print(table)
     for failure in report.failed[:10]:
         console.print(f"[yellow]failed:[/yellow] {failure}", highlight=False)
@@ -96,8 +123,12 @@ def ingest(
 @kg.command()
 def query(
     ctx: typer.Context,
-    subject: Annotated[str | None, typer.Argument(help="An entity id (or a pattern with %).")] = None,
-    predicate: Annotated[str | None, typer.Option("--predicate", "-p", help="e.g. code:kind")] = None,
+    subject: Annotated[
+        str | None, typer.Argument(help="An entity id (or a pattern with %).")
+    ] = None,
+    predicate: Annotated[
+        str | None, typer.Option("--predicate", "-p", help="e.g. code:kind")
+    ] = None,
     obj: Annotated[str | None, typer.Option("--object", "-o", help="e.g. struct")] = None,
     tree: Annotated[bool, typer.Option("--tree", help="Show SUBJECT's abstract tree.")] = False,
     limit: Annotated[int, typer.Option(help="At most this many facts.")] = 50,
@@ -110,7 +141,9 @@ def query(
     graph = _context(ctx).code_graph
     if tree:
         if subject is None:
-            raise UserInputError("--tree needs an entity: codeloop kg query rust:mycrate::Config --tree")
+            raise UserInputError(
+                "--tree needs an entity: codeloop kg query rust:mycrate::Config --tree"
+            )
         node = graph.tree(subject)
         if as_json:
             emit_json(node)
@@ -132,34 +165,59 @@ def query(
 @kg.command()
 def gen(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(help="Entity path or name (empty with --template).")] = "",
+    target: Annotated[
+        str, typer.Argument(help="Entity path or name (empty with --template).")
+    ] = "",
     scope: Annotated[str, typer.Option(help="fn|struct|enum|trait|impl|module|file")] = "file",
     lang: Annotated[str, typer.Option(help="rust|python")] = "rust",
     template: Annotated[str | None, typer.Option(help="Instantiate this template instead.")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", help="Template parameter KEY=VALUE.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Write the source here instead of printing it.")] = None,
-    fill_bodies: Annotated[bool, typer.Option(help="Ask the model to write the todo!() bodies.")] = False,
-    model_script: Annotated[Path | None, typer.Option(help="Replies for --fill-bodies (a scripted model).")] = None,
-    no_format: Annotated[bool, typer.Option("--no-format", help="Skip rustfmt / ruff format.")] = False,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Template parameter KEY=VALUE.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the source here instead of printing it.")
+    ] = None,
+    fill_bodies: Annotated[
+        bool, typer.Option(help="Ask the model to write the todo!() bodies.")
+    ] = False,
+    model_script: Annotated[
+        Path | None, typer.Option(help="Replies for --fill-bodies (a scripted model).")
+    ] = None,
+    no_format: Annotated[
+        bool, typer.Option("--no-format", help="Skip rustfmt / ruff format.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Generate source deterministically from the graph or a template (no model unless --fill-bodies).
+    """Generate source from the graph or a template, deterministically (no model).
 
-    Example: codeloop kg gen --template builder --param Type=Config --param fields="host: String, port: u16"
+    Example: codeloop kg gen --template builder --param Type=Config --param "fields=host: String"
     """
     if scope not in ("fn", "struct", "enum", "trait", "impl", "module", "file"):
-        raise UserInputError(f"--scope {scope!r} is not one of fn, struct, enum, trait, impl, module, file")
+        raise UserInputError(
+            f"--scope {scope!r} is not one of fn, struct, enum, trait, impl, module, file"
+        )
     if lang not in ("rust", "python"):
         raise UserInputError(f"--lang {lang!r} is not rust or python")
     if not target and template is None:
-        raise UserInputError("name a TARGET entity or pass --template NAME (see `codeloop kg templates`)")
+        raise UserInputError(
+            "name a TARGET entity or pass --template NAME (see `codeloop kg templates`)"
+        )
     app = _context(ctx)
     model = ScriptedModel.from_file(model_script) if model_script is not None else None
     if fill_bodies and model is None:
-        raise UserInputError("--fill-bodies needs --model-script FILE until a model is configured for kg")
+        raise UserInputError(
+            "--fill-bodies needs --model-script FILE until a model is configured for kg"
+        )
     request = GenerateRequest.model_validate(
-        {"target": target, "scope": scope, "lang": lang, "template": template, "params": _params(param or []),
-         "fill_bodies": fill_bodies, "format": not no_format}
+        {
+            "target": target,
+            "scope": scope,
+            "lang": lang,
+            "template": template,
+            "params": _params(param or []),
+            "fill_bodies": fill_bodies,
+            "format": not no_format,
+        }
     )
     generated = asyncio.run(Generator(app.code_graph, app.templates, model).generate(request))
     if out is not None:
@@ -176,7 +234,9 @@ def gen(
 @kg.command()
 def templates(
     ctx: typer.Context,
-    store: Annotated[bool, typer.Option("--store", help="Also write them into the graph as template:* facts.")] = False,
+    store: Annotated[
+        bool, typer.Option("--store", help="Also write them into the graph as template:* facts.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """List the templates (built-in, stored in the graph, and from knowledge.template_dirs).
@@ -194,7 +254,9 @@ def templates(
     for column in ("name", "holes", "description"):
         table.add_column(column, overflow="fold")
     for t in library:
-        holes = ", ".join(f"{h.name}:{h.kind.value}" + ("?" if h.default is not None else "") for h in t.holes)
+        holes = ", ".join(
+            f"{h.name}:{h.kind.value}" + ("?" if h.default is not None else "") for h in t.holes
+        )
         table.add_row(escape(t.name), escape(holes), escape(t.description))
     console.print(table)
 
@@ -209,7 +271,9 @@ def _strategy(value: str) -> Strategy:
 def plan(
     goal: Annotated[str, typer.Argument(help="What to build, in words.")],
     strategy: Annotated[str, typer.Option(help="scaffold-first|bottom-up")] = "scaffold-first",
-    reference: Annotated[list[Path] | None, typer.Option(help="Reference code to ingest first.")] = None,
+    reference: Annotated[
+        list[Path] | None, typer.Option(help="Reference code to ingest first.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Turn a code goal into steps (query, ingest, define, generate, write, check, backtrack).
@@ -220,8 +284,11 @@ def plan(
     if as_json:
         emit_json(result)
         return
-    console.print(f"template [bold]{result.goal.template}[/bold] for [bold]{result.goal.target}[/bold]"
-                  f" ({result.strategy}); params {result.goal.params}", highlight=False)
+    console.print(
+        f"template [bold]{result.goal.template}[/bold] for [bold]{result.goal.target}[/bold]"
+        f" ({result.strategy}); params {result.goal.params}",
+        highlight=False,
+    )
     for number, step in enumerate(result.steps, start=1):
         console.print(f"{number}. {step.action}: {step.detail}", highlight=False)
 
@@ -231,14 +298,18 @@ def build(
     ctx: typer.Context,
     goal: Annotated[str, typer.Argument(help="What to build, in words.")],
     out: Annotated[Path, typer.Option(help="The crate folder to write.")] = Path("generated"),
-    strategy: Annotated[str, typer.Option(help="scaffold-first|bottom-up (the other one on backtrack)")] = "scaffold-first",
-    reference: Annotated[list[Path] | None, typer.Option(help="Reference code to ingest first.")] = None,
+    strategy: Annotated[
+        str, typer.Option(help="scaffold-first|bottom-up (the other one on backtrack)")
+    ] = "scaffold-first",
+    reference: Annotated[
+        list[Path] | None, typer.Option(help="Reference code to ingest first.")
+    ] = None,
     max_attempts: Annotated[int | None, typer.Option(help="Repair rounds per strategy.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Execute the plan: define in the graph, write a crate, cargo check, repair from diagnostics.
 
-    Example: codeloop kg build "an error type AppError with variants Io(std::io::Error), Parse(String)" --out ./app_errors
+    Example: codeloop kg build "an error type AppError with variants Io(std::io::Error)" --out ./errs
     """
     app = _context(ctx)
     settings = app.settings.knowledge
@@ -249,21 +320,30 @@ def build(
         return CargoChecker(folder, name=name, edition=settings.edition)
 
     builder = CodeBuilder(
-        app.code_graph, app.templates, checker,
+        app.code_graph,
+        app.templates,
+        checker,
         ingestor=Ingestor(app.code_graph, app.store.kg_files),
         max_attempts=max_attempts if max_attempts is not None else settings.max_attempts,
     )
     with console.status("building…", spinner="dots") if not as_json else _null():
-        report = asyncio.run(builder.build(goal, out, strategy=_strategy(strategy), references=reference))
+        report = asyncio.run(
+            builder.build(goal, out, strategy=_strategy(strategy), references=reference)
+        )
     if as_json:
         emit_json(report)
         return
     for run in report.runs:
-        console.print(f"[bold]{run.strategy}[/bold]: defined {len(run.defined)} entities", highlight=False)
+        console.print(
+            f"[bold]{run.strategy}[/bold]: defined {len(run.defined)} entities", highlight=False
+        )
         for attempt in run.cegis.attempts:
             codes = ", ".join(d.code or "syntax" for d in attempt.errors) or "clean"
             edits = ", ".join(f"{e.action} {e.new}" for e in attempt.edits)
-            console.print(f"  attempt {attempt.number}: {codes}" + (f" → {edits}" if edits else ""), highlight=False)
+            console.print(
+                f"  attempt {attempt.number}: {codes}" + (f" → {edits}" if edits else ""),
+                highlight=False,
+            )
     verdict = "[green]compiles[/green]" if report.ok else "[red]does not compile[/red]"
     console.print(f"{verdict}: {report.crate_dir}")
     if not report.ok:

@@ -7,9 +7,9 @@ and reads the graph through these names).
 from codeloop.knowledge._text import canonical_rust
 from codeloop.knowledge.build import BuildReport, CodeBuilder
 from codeloop.knowledge.cegis import Attempt, CegisLoop, CegisReport, DefectKind, Edit, classify
-from codeloop.knowledge.generate import GenerateRequest, Generated, Generator, Scope, linearize
+from codeloop.knowledge.generate import Generated, GenerateRequest, Generator, Scope, linearize
 from codeloop.knowledge.graph import CodeGraph, Provenance
-from codeloop.knowledge.ingest import IngestReport, Ingestor, module_entity
+from codeloop.knowledge.ingest import Ingestor, IngestReport, module_entity
 from codeloop.knowledge.plan import CodeGoal, Plan, PlanStep, Strategy, make_plan, parse_goal
 from codeloop.knowledge.python_linearize import linearize_python
 from codeloop.knowledge.python_parse import parse_python, parse_python_module
@@ -20,8 +20,8 @@ from codeloop.knowledge.toolchain import (
     CargoChecker,
     CheckResult,
     CompilerDiagnostic,
-    RustChecker,
     RustcChecker,
+    RustChecker,
     format_python,
     format_rust,
 )

@@ -1,4 +1,4 @@
-"""Execute a code plan: define in the graph, generate, write a crate, check and repair, backtrack."""
+"""Execute a code plan: define in the graph, generate, write, check and repair, backtrack."""
 
 from __future__ import annotations
 
@@ -20,8 +20,27 @@ from codeloop.knowledge.tree import CodeModule, CodeSignature
 __all__ = ["BuildReport", "CodeBuilder", "StrategyRun"]
 
 _STD_TYPES = {
-    "String", "Vec", "Option", "Result", "Box", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "VecDeque",
-    "Rc", "Arc", "RefCell", "Cell", "Mutex", "RwLock", "PathBuf", "Path", "Duration", "Instant", "Self",
+    "String",
+    "Vec",
+    "Option",
+    "Result",
+    "Box",
+    "HashMap",
+    "HashSet",
+    "BTreeMap",
+    "BTreeSet",
+    "VecDeque",
+    "Rc",
+    "Arc",
+    "RefCell",
+    "Cell",
+    "Mutex",
+    "RwLock",
+    "PathBuf",
+    "Path",
+    "Duration",
+    "Instant",
+    "Self",
 }
 
 _NEEDS_TYPE = {"builder", "new-constructor", "trait-impl", "from-impl"}
@@ -81,7 +100,9 @@ class CodeBuilder:
             report.plans.append(make_plan(goal, strategy, references))
             defined = self._define(goal, module, strategy)
             checker = self._checker_for(out, goal.crate)
-            cegis = await CegisLoop(self._graph, checker, self._templates, max_attempts=self._max_attempts).run(module)
+            cegis = await CegisLoop(
+                self._graph, checker, self._templates, max_attempts=self._max_attempts
+            ).run(module)
             report.runs.append(StrategyRun(strategy=strategy, defined=defined, cegis=cegis))
             if cegis.ok:
                 report.ok = True
@@ -105,10 +126,18 @@ class CodeBuilder:
             and not any(e.startswith(module + "::") for e in self._graph.find(target))
         ):
             if "fields" in goal.params:
-                base = self._templates.instantiate("struct", {"Type": target, "fields": goal.params["fields"]})
+                base = self._templates.instantiate(
+                    "struct", {"Type": target, "fields": goal.params["fields"]}
+                )
                 defined += [self._graph.put_child(module, item, prov) for item in base.items]
             else:
-                unit = CodeSignature(kind="struct", name=target, visibility="pub", form="unit", derives=["Debug", "Clone"])
+                unit = CodeSignature(
+                    kind="struct",
+                    name=target,
+                    visibility="pub",
+                    form="unit",
+                    derives=["Debug", "Clone"],
+                )
                 defined.append(self._graph.put_child(module, unit, prov))
         result = self._templates.instantiate(goal.template, goal.params)
         for use in result.uses:
@@ -129,8 +158,17 @@ class CodeBuilder:
             item = (
                 self._graph.signature(known[0]).model_copy(update={"entity": None})
                 if known
-                else CodeSignature(kind="struct", name=name, visibility="pub", form="unit", derives=["Debug", "Clone"])
+                else CodeSignature(
+                    kind="struct",
+                    name=name,
+                    visibility="pub",
+                    form="unit",
+                    derives=["Debug", "Clone"],
+                )
             )
-            prov = Provenance(how="generated", detail={"strategy": "bottom-up", "copied_from": known[0] if known else None})
+            prov = Provenance(
+                how="generated",
+                detail={"strategy": "bottom-up", "copied_from": known[0] if known else None},
+            )
             defined.append(self._graph.put_child(module, item, prov))
         return defined

@@ -25,7 +25,15 @@ from codeloop.knowledge.templates import TemplateLibrary
 from codeloop.knowledge.toolchain import CompilerDiagnostic, RustChecker
 from codeloop.knowledge.tree import CodeItem, CodeModule, CodeSignature
 
-__all__ = ["Attempt", "CegisLoop", "CegisReport", "DefectKind", "Edit", "balance_brackets", "classify"]
+__all__ = [
+    "Attempt",
+    "CegisLoop",
+    "CegisReport",
+    "DefectKind",
+    "Edit",
+    "balance_brackets",
+    "classify",
+]
 
 DefectKind = Literal["type_mismatch", "unresolved", "missing_trait", "ownership", "syntax", "other"]
 
@@ -37,18 +45,46 @@ _CODES: dict[str, DefectKind] = {
     ),
     **dict.fromkeys(["E0277", "E0599", "E0369", "E0046", "E0204", "E0600"], "missing_trait"),
     **dict.fromkeys(
-        ["E0382", "E0499", "E0502", "E0505", "E0506", "E0507", "E0596", "E0594", "E0384",
-         "E0106", "E0373", "E0716", "E0597", "E0515", "E0621"],
+        [
+            "E0382",
+            "E0499",
+            "E0502",
+            "E0505",
+            "E0506",
+            "E0507",
+            "E0596",
+            "E0594",
+            "E0384",
+            "E0106",
+            "E0373",
+            "E0716",
+            "E0597",
+            "E0515",
+            "E0621",
+        ],
         "ownership",
     ),
 }
 _DERIVABLE = {
-    "Debug": [], "Clone": [], "Copy": ["Clone"], "PartialEq": [], "Eq": ["PartialEq"],
-    "PartialOrd": ["PartialEq"], "Ord": ["PartialOrd", "Eq", "PartialEq"], "Hash": [], "Default": [],
+    "Debug": [],
+    "Clone": [],
+    "Copy": ["Clone"],
+    "PartialEq": [],
+    "Eq": ["PartialEq"],
+    "PartialOrd": ["PartialEq"],
+    "Ord": ["PartialOrd", "Eq", "PartialEq"],
+    "Hash": [],
+    "Default": [],
 }
 _METHOD_TRAITS = {
-    "clone": "Clone", "eq": "PartialEq", "ne": "PartialEq", "cmp": "Ord", "partial_cmp": "PartialOrd",
-    "hash": "Hash", "default": "Default", "to_string": "std::fmt::Display",
+    "clone": "Clone",
+    "eq": "PartialEq",
+    "ne": "PartialEq",
+    "cmp": "Ord",
+    "partial_cmp": "PartialOrd",
+    "hash": "Hash",
+    "default": "Default",
+    "to_string": "std::fmt::Display",
 }
 _EXPECTED = re.compile(r"expected `(.+?)`, found `(.+?)`")
 _BOUND = re.compile(r"the trait bound `(.+?): (.+?)` is not satisfied")
@@ -57,7 +93,8 @@ _TRAIT_FOR = re.compile(r"the trait `(.+?)` is not implemented for `(.+?)`")
 _BINARY = re.compile(r"binary operation `(==|!=|<|>|<=|>=)` cannot be applied to type `(.+?)`")
 _NO_METHOD = re.compile(r"no method named `(\w+)` found for (?:struct|enum|reference) `(.+?)`")
 _METHOD_BOUNDS = re.compile(
-    r"the method `(\w+)` exists for (?:struct|enum|reference) `(.+?)`, but its trait bounds were not satisfied"
+    r"the method `(\w+)` exists for (?:struct|enum|reference) `(.+?)`,"
+    r" but its trait bounds were not satisfied"
 )
 _MISSING_ITEMS = re.compile(r"missing: (.+)$")
 
@@ -157,18 +194,27 @@ class CegisLoop:
             errors: list[CompilerDiagnostic] = []
             syntax = rust_syntax_errors(source)
             if syntax:
-                errors = [CompilerDiagnostic(level="error", message=f"line {ln}: {what}", line=ln) for ln, what in syntax]
+                errors = [
+                    CompilerDiagnostic(level="error", message=f"line {ln}: {what}", line=ln)
+                    for ln, what in syntax
+                ]
                 edits = self._repair_types(module, number)
             if not edits:
                 result = await self._checker.check(source)
                 errors = result.errors
                 if result.ok:
-                    attempts.append(Attempt(number=number, ok=True, seconds=time.perf_counter() - started))
+                    attempts.append(
+                        Attempt(number=number, ok=True, seconds=time.perf_counter() - started)
+                    )
                     break
                 if number < self._max:
                     edits = self._repair(module, source, len(prelude), errors, number)
             attempt = Attempt(
-                number=number, ok=False, seconds=time.perf_counter() - started, errors=errors, edits=edits
+                number=number,
+                ok=False,
+                seconds=time.perf_counter() - started,
+                errors=errors,
+                edits=edits,
             )
             attempts.append(attempt)
             self._record(entity, attempt)
@@ -181,12 +227,18 @@ class CegisLoop:
 
     def _record(self, entity: str, attempt: Attempt) -> None:
         summary = json.dumps(
-            {"attempt": attempt.number, "ok": attempt.ok, "errors": [d.code or "syntax" for d in attempt.errors],
-             "edits": [e.action for e in attempt.edits]},
+            {
+                "attempt": attempt.number,
+                "ok": attempt.ok,
+                "errors": [d.code or "syntax" for d in attempt.errors],
+                "edits": [e.action for e in attempt.edits],
+            },
             sort_keys=True,
         )
         detail = {"diagnostics": [_brief(d) for d in attempt.errors[:10]]}
-        self._graph.add(entity, "code:refinement", summary, Provenance(how="refined", detail=detail))
+        self._graph.add(
+            entity, "code:refinement", summary, Provenance(how="refined", detail=detail)
+        )
 
     # repairs -----------------------------------------------------------------------------------
     def _provenance(self, number: int, diagnostic: CompilerDiagnostic | None) -> Provenance:
@@ -202,17 +254,34 @@ class CegisLoop:
         for item in _walk(module):
             for node, predicate in _typed_parts(item):
                 text = getattr(node, predicate)
-                if text is None or node.entity is None or not rust_syntax_errors(f"type _X = {text};"):
+                if (
+                    text is None
+                    or node.entity is None
+                    or not rust_syntax_errors(f"type _X = {text};")
+                ):
                     continue
                 fixed = canonical_rust(balance_brackets(text))
                 if fixed != text and not rust_syntax_errors(f"type _X = {fixed};"):
                     graph_predicate = "code:return-type" if predicate == "returns" else "code:type"
                     self._graph.set(node.entity, graph_predicate, fixed, prov)
-                    edits.append(Edit(kind="syntax", action="balance-brackets", entity=node.entity, old=text, new=fixed))
+                    edits.append(
+                        Edit(
+                            kind="syntax",
+                            action="balance-brackets",
+                            entity=node.entity,
+                            old=text,
+                            new=fixed,
+                        )
+                    )
         return edits
 
     def _repair(
-        self, module: CodeModule, source: str, offset: int, errors: list[CompilerDiagnostic], number: int
+        self,
+        module: CodeModule,
+        source: str,
+        offset: int,
+        errors: list[CompilerDiagnostic],
+        number: int,
     ) -> list[Edit]:
         edits: list[Edit] = []
         touched: set[str] = set()
@@ -227,7 +296,9 @@ class CegisLoop:
             }.get(kind)
             edit = handler(diagnostic, where, source, offset, number) if handler else None
             if edit is None:
-                edit = self._apply_suggestion(diagnostic, module, source, offset, number, kind, touched)
+                edit = self._apply_suggestion(
+                    diagnostic, module, source, offset, number, kind, touched
+                )
             if edit is not None and not any(
                 (e.action, e.entity, e.new) == (edit.action, edit.entity, edit.new) for e in edits
             ):
@@ -248,10 +319,26 @@ class CegisLoop:
         for param in where.item.params:
             if param.name.removeprefix("mut ") == span and param.type == found and param.entity:
                 self._graph.set(param.entity, "code:type", expected, prov)
-                return Edit(kind="type_mismatch", action="set-param-type", entity=param.entity, old=found, new=expected, code=d.code, message=d.message)
+                return Edit(
+                    kind="type_mismatch",
+                    action="set-param-type",
+                    entity=param.entity,
+                    old=found,
+                    new=expected,
+                    code=d.code,
+                    message=d.message,
+                )
         if where.item.returns == expected and where.item.entity:
             self._graph.set(where.item.entity, "code:return-type", found, prov)
-            return Edit(kind="type_mismatch", action="set-return-type", entity=where.item.entity, old=expected, new=found, code=d.code, message=d.message)
+            return Edit(
+                kind="type_mismatch",
+                action="set-return-type",
+                entity=where.item.entity,
+                old=expected,
+                new=found,
+                code=d.code,
+                message=d.message,
+            )
         return None
 
     def _unresolved(
@@ -264,16 +351,34 @@ class CegisLoop:
             if text.startswith("use ") and target is not None:
                 path = text.removeprefix("use ").removesuffix(";").strip()
                 self._graph.add(target, "code:depends-on", path, prov)
-                return Edit(kind="unresolved", action="add-depends-on", entity=target, new=path, code=d.code, message=d.message)
+                return Edit(
+                    kind="unresolved",
+                    action="add-depends-on",
+                    entity=target,
+                    new=path,
+                    code=d.code,
+                    message=d.message,
+                )
         name = source[d.byte_start : d.byte_end].strip()
         if target is not None and re.fullmatch(r"[A-Za-z_]\w*", name):
             found = [e for e in self._graph.find(name) if e.startswith("rust:") and e != target]
             if found:
                 root = target.split("::")[0]
-                path = "crate::" + found[0].removeprefix(root + "::") if found[0].startswith(root + "::") else None
+                path = (
+                    "crate::" + found[0].removeprefix(root + "::")
+                    if found[0].startswith(root + "::")
+                    else None
+                )
                 if path:
                     self._graph.add(target, "code:depends-on", path, prov)
-                    return Edit(kind="unresolved", action="add-depends-on", entity=target, new=path, code=d.code, message=d.message)
+                    return Edit(
+                        kind="unresolved",
+                        action="add-depends-on",
+                        entity=target,
+                        new=path,
+                        code=d.code,
+                        message=d.message,
+                    )
         return None
 
     def _missing_trait(
@@ -287,7 +392,11 @@ class CegisLoop:
             return self._missing_items(d, where.item, number)
         name = re.sub(r"<.*", "", typ.lstrip("&").removeprefix("mut ").strip()).rsplit("::", 1)[-1]
         root = (where.module.entity or "").split("::")[0]
-        candidates = [e for e in self._graph.find(name) if e.startswith(root) and self._graph.kind(e) in ("struct", "enum", "union")]
+        candidates = [
+            e
+            for e in self._graph.find(name)
+            if e.startswith(root) and self._graph.kind(e) in ("struct", "enum", "union")
+        ]
         if not candidates:
             return None
         entity = candidates[0]
@@ -298,16 +407,42 @@ class CegisLoop:
             for needed in [*reversed(_DERIVABLE[base]), base]:
                 if needed not in have:
                     self._graph.add(entity, "code:derives", needed, prov)
-            return Edit(kind="missing_trait", action="add-derive", entity=entity, new=base, code=d.code, message=d.message)
+            return Edit(
+                kind="missing_trait",
+                action="add-derive",
+                entity=entity,
+                new=base,
+                code=d.code,
+                message=d.message,
+            )
         parent = self._graph.parent(entity)
         if parent is None:
             return None
         path = trait if "::" in trait or base not in ("Display",) else "std::fmt::Display"
         result = self._templates.instantiate("trait-impl", {"Trait": path, "Type": name})
-        created = [self._graph.put_child(parent, item, Provenance(how="refined", detail={"attempt": number, "template": "trait-impl", "diagnostic": _brief(d)})) for item in result.items]
-        return Edit(kind="missing_trait", action="add-impl", entity=created[0], new=f"impl {path} for {name}", code=d.code, message=d.message)
+        created = [
+            self._graph.put_child(
+                parent,
+                item,
+                Provenance(
+                    how="refined",
+                    detail={"attempt": number, "template": "trait-impl", "diagnostic": _brief(d)},
+                ),
+            )
+            for item in result.items
+        ]
+        return Edit(
+            kind="missing_trait",
+            action="add-impl",
+            entity=created[0],
+            new=f"impl {path} for {name}",
+            code=d.code,
+            message=d.message,
+        )
 
-    def _missing_items(self, d: CompilerDiagnostic, impl: CodeSignature, number: int) -> Edit | None:
+    def _missing_items(
+        self, d: CompilerDiagnostic, impl: CodeSignature, number: int
+    ) -> Edit | None:
         match = _MISSING_ITEMS.search(d.message)
         if match is None or impl.entity is None or impl.trait is None:
             return None
@@ -316,7 +451,10 @@ class CegisLoop:
         stubs: list[CodeSignature] = []
         for entity in self._graph.find(trait_name, kind="trait"):
             trait = self._graph.signature(entity)
-            stubs = [i.model_copy(update={"declaration": False, "entity": None, "doc": ""}) for i in trait.items]
+            stubs = [
+                i.model_copy(update={"declaration": False, "entity": None, "doc": ""})
+                for i in trait.items
+            ]
             break
         if not stubs:
             from codeloop.knowledge.templates import std_trait_stubs
@@ -330,7 +468,14 @@ class CegisLoop:
                 added.append(stub.name)
         if not added:
             return None
-        return Edit(kind="missing_trait", action="add-trait-items", entity=impl.entity, new=", ".join(added), code=d.code, message=d.message)
+        return Edit(
+            kind="missing_trait",
+            action="add-trait-items",
+            entity=impl.entity,
+            new=", ".join(added),
+            code=d.code,
+            message=d.message,
+        )
 
     def _ownership(
         self, d: CompilerDiagnostic, where: Location, source: str, offset: int, number: int
@@ -338,33 +483,86 @@ class CegisLoop:
         prov = self._provenance(number, d)
         spans = [(d.byte_start, d.byte_end, d.label), *d.related]
         spans.sort(key=lambda span: "takes ownership" not in span[2])
-        for start, end, label in spans:
-            spot = locate(source[offset:], where.module, max(start - offset, 0)) if where.module else where
+        for start, _end, label in spans:
+            spot = (
+                locate(source[offset:], where.module, max(start - offset, 0))
+                if where.module
+                else where
+            )
             param = spot.param
             if spot.part != "param" or param is None or param.entity is None:
                 continue
             if d.code == "E0382" and param.kind == "self" and param.type in ("self", "mut self"):
                 self._graph.set(param.entity, "code:type", "&self", prov)
-                return Edit(kind="ownership", action="borrow-receiver", entity=param.entity, old=param.type, new="&self", code=d.code, message=d.message)
-            if d.code == "E0382" and param.type and not param.type.startswith("&") and "borrow" in label:
+                return Edit(
+                    kind="ownership",
+                    action="borrow-receiver",
+                    entity=param.entity,
+                    old=param.type,
+                    new="&self",
+                    code=d.code,
+                    message=d.message,
+                )
+            if (
+                d.code == "E0382"
+                and param.type
+                and not param.type.startswith("&")
+                and "borrow" in label
+            ):
                 new = "&" + param.type
                 self._graph.set(param.entity, "code:type", new, prov)
-                return Edit(kind="ownership", action="borrow-param", entity=param.entity, old=param.type, new=new, code=d.code, message=d.message)
+                return Edit(
+                    kind="ownership",
+                    action="borrow-param",
+                    entity=param.entity,
+                    old=param.type,
+                    new=new,
+                    code=d.code,
+                    message=d.message,
+                )
         if d.code in ("E0596", "E0594") and where.item is not None:
             for param in where.item.params:
-                if param.entity and param.kind == "self" and param.type == "&self" and "self" in source[d.byte_start : d.byte_end]:
+                if (
+                    param.entity
+                    and param.kind == "self"
+                    and param.type == "&self"
+                    and "self" in source[d.byte_start : d.byte_end]
+                ):
                     self._graph.set(param.entity, "code:type", "&mut self", prov)
-                    return Edit(kind="ownership", action="mutable-receiver", entity=param.entity, old="&self", new="&mut self", code=d.code, message=d.message)
+                    return Edit(
+                        kind="ownership",
+                        action="mutable-receiver",
+                        entity=param.entity,
+                        old="&self",
+                        new="&mut self",
+                        code=d.code,
+                        message=d.message,
+                    )
                 name = param.name.removeprefix("mut ")
-                if param.entity and param.type and param.type.startswith("&") and not param.type.startswith("&mut") and name in source[d.byte_start : d.byte_end]:
+                if (
+                    param.entity
+                    and param.type
+                    and param.type.startswith("&")
+                    and not param.type.startswith("&mut")
+                    and name in source[d.byte_start : d.byte_end]
+                ):
                     new = "&mut " + param.type[1:]
                     self._graph.set(param.entity, "code:type", new, prov)
-                    return Edit(kind="ownership", action="mutable-param", entity=param.entity, old=param.type, new=new, code=d.code, message=d.message)
+                    return Edit(
+                        kind="ownership",
+                        action="mutable-param",
+                        entity=param.entity,
+                        old=param.type,
+                        new=new,
+                        code=d.code,
+                        message=d.message,
+                    )
         return None
 
     def _apply_suggestion(
         self,
         d: CompilerDiagnostic,
+        *,
         module: CodeModule,
         source: str,
         offset: int,
@@ -373,7 +571,12 @@ class CegisLoop:
         touched: set[str],
     ) -> Edit | None:
         """The compiler's own fix, applied to the generated item and read back into the graph."""
-        usable = [s for s in d.suggestions if s.applicability in ("MachineApplicable", "MaybeIncorrect", "HasPlaceholders") and "/*" not in s.replacement]
+        usable = [
+            s
+            for s in d.suggestions
+            if s.applicability in ("MachineApplicable", "MaybeIncorrect", "HasPlaceholders")
+            and "/*" not in s.replacement
+        ]
         if not usable:
             return None
         group = [s for s in usable if s.message == usable[0].message]
@@ -385,17 +588,31 @@ class CegisLoop:
             return None
         if where.part == "body" and item.entity is not None:
             start, end = where.body_start, where.body_end
-            if not all(start <= s.byte_start - offset and s.byte_end - offset <= end for s in group):
+            if not all(
+                start <= s.byte_start - offset and s.byte_end - offset <= end for s in group
+            ):
                 return None
-            block = _apply(code, [(s.byte_start - offset, s.byte_end - offset, s.replacement) for s in group])[start : end + sum(len(s.replacement) - (s.byte_end - s.byte_start) for s in group)]
+            block = _apply(
+                code, [(s.byte_start - offset, s.byte_end - offset, s.replacement) for s in group]
+            )[start : end + sum(len(s.replacement) - (s.byte_end - s.byte_start) for s in group)]
             body = _dedent_block(block)
             self._graph.set(item.entity, "code:body", body, self._provenance(number, d))
-            return Edit(kind=kind, action="apply-suggestion-body", entity=item.entity, old=item.body, new=body, code=d.code, message=d.message)
+            return Edit(
+                kind=kind,
+                action="apply-suggestion-body",
+                entity=item.entity,
+                old=item.body,
+                new=body,
+                code=d.code,
+                message=d.message,
+            )
         top = locate(code, module, max(group[0].byte_start - offset, 0))
         holder = top.container or top.item
         if holder is None or holder.entity is None:
             return None
-        start, end = (top.item_start, top.item_end) if top.container is None else _container_span(code, top)
+        start, end = (
+            (top.item_start, top.item_end) if top.container is None else _container_span(code, top)
+        )
         changes = [(s.byte_start - offset, s.byte_end - offset, s.replacement) for s in group]
         if not all(start <= a and b <= end for a, b, _ in changes):
             return None
@@ -406,7 +623,14 @@ class CegisLoop:
             return None
         new = _keep_bodies(reparsed[0], holder)
         self._graph.replace(holder.entity, new, self._provenance(number, d))
-        return Edit(kind=kind, action="apply-suggestion", entity=holder.entity, new=group[0].replacement, code=d.code, message=d.message)
+        return Edit(
+            kind=kind,
+            action="apply-suggestion",
+            entity=holder.entity,
+            new=group[0].replacement,
+            code=d.code,
+            message=d.message,
+        )
 
 
 def _container_span(code: str, where: Location) -> tuple[int, int]:
@@ -416,7 +640,9 @@ def _container_span(code: str, where: Location) -> tuple[int, int]:
     node = root.descendant_for_byte_range(where.item_start, where.item_end)
     while node is not None and node.type not in ("impl_item", "trait_item"):
         node = node.parent
-    return (node.start_byte, node.end_byte) if node is not None else (where.item_start, where.item_end)
+    return (
+        (node.start_byte, node.end_byte) if node is not None else (where.item_start, where.item_end)
+    )
 
 
 def _keep_bodies(new: CodeSignature, old: CodeSignature) -> CodeSignature:
@@ -424,7 +650,9 @@ def _keep_bodies(new: CodeSignature, old: CodeSignature) -> CodeSignature:
     update: dict[str, object] = {"body": old.body if new.kind == "fn" else new.body}
     if new.items:
         olds = {i.name: i for i in old.items}
-        update["items"] = [_keep_bodies(i, olds[i.name]) if i.name in olds else i for i in new.items]
+        update["items"] = [
+            _keep_bodies(i, olds[i.name]) if i.name in olds else i for i in new.items
+        ]
     return new.model_copy(update=update)
 
 
@@ -453,8 +681,14 @@ def _trait_and_type(d: CompilerDiagnostic) -> tuple[str, str] | None:
         if m := _TRAIT_FOR.search(text):
             return m.group(1), m.group(2)
         if m := _BINARY.search(text):
-            return ("PartialOrd" if m.group(1) in "<><=>=" and m.group(1) not in ("==", "!=") else "PartialEq"), m.group(2)
-        if (m := _NO_METHOD.search(text) or _METHOD_BOUNDS.search(text)) and m.group(1) in _METHOD_TRAITS:
+            return (
+                "PartialOrd"
+                if m.group(1) in "<><=>=" and m.group(1) not in ("==", "!=")
+                else "PartialEq"
+            ), m.group(2)
+        if (m := _NO_METHOD.search(text) or _METHOD_BOUNDS.search(text)) and m.group(
+            1
+        ) in _METHOD_TRAITS:
             return _METHOD_TRAITS[m.group(1)], m.group(2)
     if d.code == "E0046":
         return "", ""

@@ -71,13 +71,15 @@ def _count(node: CodeItem) -> int:
 class Generator:
     """Builds source for a graph target or a template instance."""
 
-    def __init__(self, graph: CodeGraph, templates: TemplateLibrary, model: Model | None = None) -> None:
+    def __init__(
+        self, graph: CodeGraph, templates: TemplateLibrary, model: Model | None = None
+    ) -> None:
         self._graph = graph
         self._templates = templates
         self._model = model
 
     def resolve(self, target: str, scope: Scope, lang: Language) -> list[str]:
-        """The entities ``target`` names for ``scope``; an error lists the candidates when ambiguous."""
+        """The entities ``target`` names for ``scope`` (an error lists them when ambiguous)."""
         if scope == "impl":
             found = [
                 e
@@ -92,12 +94,14 @@ class Generator:
                 found = [e for e in found if self._graph.kind(e) == "fn"]
         if not found:
             raise UserInputError(
-                f"no {scope} {target!r} in the graph; ingest its source with `codeloop kg ingest PATH`"
+                f"no {scope} {target!r} in the graph; ingest its source with"
+                " `codeloop kg ingest PATH`"
                 " or list entities with `codeloop kg query --predicate code:kind`"
             )
         if len(found) > 1 and scope != "impl":
             raise UserInputError(
-                f"{target!r} names {len(found)} entities: {', '.join(found[:8])}; pass the full path"
+                f"{target!r} names {len(found)} entities: {', '.join(found[:8])};"
+                " pass the full path"
             )
         return found
 
@@ -118,7 +122,9 @@ class Generator:
         filled = 0
         if request.fill_bodies:
             if self._model is None:
-                raise UserInputError("--fill-bodies needs a model; configure one (see `codeloop doctor`)")
+                raise UserInputError(
+                    "--fill-bodies needs a model; configure one (see `codeloop doctor`)"
+                )
             nodes, filled = await self._fill(nodes, request.lang)
         started = time.perf_counter()
         if len(nodes) == 1 and isinstance(nodes[0], CodeModule):
@@ -127,7 +133,9 @@ class Generator:
             source = linearize(nodes, request.lang)
         linearized = time.perf_counter()
         if request.format:
-            source = await (format_python(source) if request.lang == "python" else format_rust(source))
+            source = await (
+                format_python(source) if request.lang == "python" else format_rust(source)
+            )
         return Generated(
             source=source,
             entities=entities,
@@ -142,7 +150,9 @@ class Generator:
         context = linearize(nodes if len(nodes) != 1 else nodes[0], lang)
         env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
         prompt = env.from_string(
-            (resources.files("codeloop") / "prompts" / "knowledge" / "fill_body.j2").read_text(encoding="utf-8")
+            (resources.files("codeloop") / "prompts" / "knowledge" / "fill_body.j2").read_text(
+                encoding="utf-8"
+            )
         )
         filled = 0
 
@@ -158,7 +168,9 @@ class Generator:
                 return item
             signature = linearize(item, lang)
             reply = await self._model.complete(  # type: ignore[union-attr]
-                ModelRequest.of(prompt.render(lang=lang, context=context, signature=signature), temperature=0.0)
+                ModelRequest.of(
+                    prompt.render(lang=lang, context=context, signature=signature), temperature=0.0
+                )
             )
             match = _FENCE.search(reply.text)
             body = (match.group(1) if match else reply.text).strip()
@@ -166,7 +178,12 @@ class Generator:
                 return item
             filled += 1
             if item.entity is not None:
-                self._graph.set(item.entity, "code:body", body, Provenance(how="generated", detail={"model": reply.model}))
+                self._graph.set(
+                    item.entity,
+                    "code:body",
+                    body,
+                    Provenance(how="generated", detail={"model": reply.model}),
+                )
             return item.model_copy(update={"body": body})
 
         return [await visit(n) for n in nodes], filled

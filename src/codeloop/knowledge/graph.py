@@ -1,6 +1,6 @@
 """The code graph: the abstract tree stored as ``code:*`` triples with provenance.
 
-Entities are keyed by qualified path (``rust:demo::shapes::Circle``, ``py:json.decoder.JSONDecoder``);
+Entities are keyed by qualified path (``rust:demo::shapes::Circle``, ``py:json.decoder.Decoder``);
 an impl block is ``<module>::<impl Trait for Type>`` and its methods live under it. Params, fields,
 variants and generic parameters are nodes of their own (``<item>#param0``, ``<item>#field.x``), each
 with a name, a type and a ``code:position``. Multi-valued facts (derives, attributes, bounds, where
@@ -9,6 +9,7 @@ predicates, ``use`` paths) keep the order in which they were added.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, Literal
@@ -100,7 +101,7 @@ class CodeGraph:
 
     # writing ---------------------------------------------------------------------------------
     def put(self, item: CodeItem, entity: str, provenance: Provenance) -> int:
-        """Store ``item`` (and everything below it) as ``entity``; returns how many facts were new."""
+        """Store ``item`` and everything below it as ``entity``; returns how many facts were new."""
         facts: list[Triple] = []
         self._emit(item, entity, provenance, facts, item.line)
         return self.triples.add(facts)
@@ -108,7 +109,7 @@ class CodeGraph:
     def put_child(
         self, parent: str, item: CodeItem, provenance: Provenance, *, position: int | None = None
     ) -> str:
-        """Add ``item`` under ``parent`` (a module, impl, trait or class) at the end or ``position``."""
+        """Add ``item`` under ``parent`` (module, impl, trait, class) at the end or ``position``."""
         entity = self._fresh(child_id(parent, item))
         existing = self.children(parent)
         index = len(existing) if position is None else position
@@ -117,8 +118,18 @@ class CodeGraph:
         self.put(item, entity, provenance)
         self.triples.add(
             [
-                Triple(subject=parent, predicate=CONTAINS, object=entity, provenance=provenance.at(None)),
-                Triple(subject=entity, predicate=POSITION, object=str(index), provenance=provenance.at(None)),
+                Triple(
+                    subject=parent,
+                    predicate=CONTAINS,
+                    object=entity,
+                    provenance=provenance.at(None),
+                ),
+                Triple(
+                    subject=entity,
+                    predicate=POSITION,
+                    object=str(index),
+                    provenance=provenance.at(None),
+                ),
             ]
         )
         return entity
@@ -134,7 +145,9 @@ class CodeGraph:
             self.triples.add(
                 [
                     Triple(subject=parent, predicate=CONTAINS, object=entity, provenance=meta),
-                    Triple(subject=entity, predicate=POSITION, object=position or "0", provenance=meta),
+                    Triple(
+                        subject=entity, predicate=POSITION, object=position or "0", provenance=meta
+                    ),
                 ]
             )
 
@@ -150,12 +163,21 @@ class CodeGraph:
         self.triples.remove(entity, predicate)
         if value is not None:
             self.triples.add(
-                [Triple(subject=entity, predicate=predicate, object=value, provenance=provenance.at(None))]
+                [
+                    Triple(
+                        subject=entity,
+                        predicate=predicate,
+                        object=value,
+                        provenance=provenance.at(None),
+                    )
+                ]
             )
 
     def add(self, entity: str, predicate: str, value: str, provenance: Provenance) -> bool:
         """Add one fact; ``False`` when it was already there."""
-        triple = Triple(subject=entity, predicate=predicate, object=value, provenance=provenance.at(None))
+        triple = Triple(
+            subject=entity, predicate=predicate, object=value, provenance=provenance.at(None)
+        )
         return self.triples.add([triple]) == 1
 
     def remove(self, entity: str) -> int:
@@ -250,10 +272,13 @@ class CodeGraph:
         return rows[0].subject if rows else None
 
     def find(self, target: str, *, kind: str | None = None, lang: str | None = None) -> list[str]:
-        """Entities whose id is ``target`` or ends with ``::target`` / ``.target``, or named ``target``."""
+        """Entities whose id is ``target`` or ends with ``::target`` / ``.target``."""
         if self.exists(target):
             return [target]
-        found = {t.subject for t in self.triples.query(predicate=NAME, object=target.split("::")[-1].split(".")[-1])}
+        found = {
+            t.subject
+            for t in self.triples.query(predicate=NAME, object=re.split(r"::|\.", target)[-1])
+        }
         matches = [
             e
             for e in found
@@ -267,8 +292,14 @@ class CodeGraph:
         return sorted(matches)
 
     def entities(self, *, kind: str | None = None, prefix: str = "") -> list[str]:
-        rows = self.triples.query(predicate=KIND, object=kind) if kind else self.triples.query(predicate=KIND)
-        return sorted({t.subject for t in rows if t.subject.startswith(prefix) and "#" not in t.subject})
+        rows = (
+            self.triples.query(predicate=KIND, object=kind)
+            if kind
+            else self.triples.query(predicate=KIND)
+        )
+        return sorted(
+            {t.subject for t in rows if t.subject.startswith(prefix) and "#" not in t.subject}
+        )
 
     def tree(self, entity: str) -> CodeItem:
         """Rebuild the tree of ``entity`` from its facts (one range query for the whole subtree)."""
@@ -290,7 +321,9 @@ class CodeGraph:
     def module(self, entity: str) -> CodeModule:
         node = self.tree(entity)
         if not isinstance(node, CodeModule):
-            raise UserInputError(f"{entity!r} is a {node.kind}, not a module; use --scope {node.kind}")
+            raise UserInputError(
+                f"{entity!r} is a {node.kind}, not a module; use --scope {node.kind}"
+            )
         return node
 
     def stats(self) -> dict[str, int]:
@@ -353,16 +386,24 @@ def _build(grouped: dict[str, dict[str, list[str]]], entity: str) -> Any:
     if "params" in fields:
         data["params"] = [_leaf(grouped, e, Param) for e in _ordered(grouped, facts.get(PARAM, []))]
     if "generics" in fields:
-        data["generics"] = [_leaf(grouped, e, GenericParam) for e in _ordered(grouped, facts.get(GENERIC, []))]
+        data["generics"] = [
+            _leaf(grouped, e, GenericParam) for e in _ordered(grouped, facts.get(GENERIC, []))
+        ]
     if "fields" in fields:
-        data["fields"] = [_leaf(grouped, e, FieldDef) for e in _ordered(grouped, facts.get(FIELD, []))]
+        data["fields"] = [
+            _leaf(grouped, e, FieldDef) for e in _ordered(grouped, facts.get(FIELD, []))
+        ]
     if "steps" in fields:
-        data["steps"] = [_leaf(grouped, e, FlowStep) for e in _ordered(grouped, facts.get(STEP, []))]
+        data["steps"] = [
+            _leaf(grouped, e, FlowStep) for e in _ordered(grouped, facts.get(STEP, []))
+        ]
     if "variants" in fields:
         variants = []
         for e in _ordered(grouped, facts.get(VARIANT, [])):
             vdata = _scalars(grouped[e], Variant.model_fields)
-            vdata["fields"] = [_leaf(grouped, f, FieldDef) for f in _ordered(grouped, grouped[e].get(FIELD, []))]
+            vdata["fields"] = [
+                _leaf(grouped, f, FieldDef) for f in _ordered(grouped, grouped[e].get(FIELD, []))
+            ]
             vdata["name"] = grouped[e][NAME][0]
             vdata["entity"] = e
             variants.append(Variant.model_validate(vdata))

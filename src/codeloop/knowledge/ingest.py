@@ -23,7 +23,16 @@ from codeloop.store import IngestedFile, IngestedFileStore
 
 __all__ = ["IngestReport", "Ingestor", "discover", "module_entity"]
 
-_SKIP_DIRS = {".git", "target", "__pycache__", ".venv", "venv", "node_modules", ".tox", ".mypy_cache"}
+_SKIP_DIRS = {
+    ".git",
+    "target",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "node_modules",
+    ".tox",
+    ".mypy_cache",
+}
 _SUFFIXES = {".rs": "rust", ".py": "python"}
 
 
@@ -66,7 +75,7 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 def module_entity(path: Path) -> str:
-    """``rust:serde_json::de`` for ``…/serde_json/src/de.rs``, ``py:json.decoder`` for ``json/decoder.py``."""
+    """``rust:serde_json::de`` for ``…/serde_json/src/de.rs``; ``py:json.decoder`` likewise."""
     if path.suffix == ".rs":
         return "rust:" + "::".join(_rust_module_path(path))
     parts = [] if path.stem == "__init__" else [path.stem]

@@ -61,10 +61,18 @@ def _in_module(container: ts.Node, module: CodeModule, byte: int) -> Location:
 
 
 def _in_item(
-    node: ts.Node, item: CodeSignature, module: CodeModule, container: CodeSignature | None, byte: int
+    node: ts.Node,
+    item: CodeSignature,
+    module: CodeModule,
+    container: CodeSignature | None,
+    byte: int,
 ) -> Location:
     where = Location(
-        module=module, item=item, container=container, item_start=node.start_byte, item_end=node.end_byte
+        module=module,
+        item=item,
+        container=container,
+        item_start=node.start_byte,
+        item_end=node.end_byte,
     )
     body = node.child_by_field_name("body")
     if item.kind in ("impl", "trait") and body is not None:
@@ -75,7 +83,11 @@ def _in_item(
         return where
     params = node.child_by_field_name("parameters")
     if params is not None and _inside(params, byte):
-        nodes = [c for c in params.named_children if c.type in ("self_parameter", "parameter", "variadic_parameter")]
+        nodes = [
+            c
+            for c in params.named_children
+            if c.type in ("self_parameter", "parameter", "variadic_parameter")
+        ]
         for param_node, param in zip(nodes, item.params, strict=False):
             if _inside(param_node, byte):
                 where.part, where.param = "param", param

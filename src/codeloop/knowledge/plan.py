@@ -1,4 +1,4 @@
-"""Code-aware planning: a code goal becomes steps, executed with two strategies alternated on backtrack.
+"""Code-aware planning: a code goal becomes steps; two strategies alternate on backtracking.
 
 Steps: query the graph → ingest reference code → define the entity and its relations → generate →
 write → check (with the compiler-feedback loop) → on failure go back to *define* with the other
@@ -68,7 +68,7 @@ def other_strategy(strategy: Strategy) -> Strategy:
 
 
 def parse_goal(text: str) -> CodeGoal:
-    """``"a builder for Config with fields host: String, port: u16"`` → template, target and params."""
+    """``"a builder for Config with fields host: String"`` → template, target and params."""
     lowered = text.lower()
     template = next((name for pattern, name in _TEMPLATES if pattern.search(lowered)), None)
     if template is None:
@@ -86,7 +86,8 @@ def parse_goal(text: str) -> CodeGoal:
         params.update(Trait=impl.group(1), Type=impl.group(2))
     elif source:
         params.update(Source=source.group(1), Type=source.group(2))
-    names = [n for n in _CAMEL.findall(text.split(" with ")[0]) if n not in ("Rust", "Python")]
+    head = text.split(" with ", maxsplit=1)[0]
+    names = [n for n in _CAMEL.findall(head) if n not in ("Rust", "Python")]
     if "Type" not in params and names:
         params["Type"] = names[-1]
     if fields and template in ("struct", "builder", "new-constructor", "module", "iterator"):
@@ -95,24 +96,52 @@ def parse_goal(text: str) -> CodeGoal:
         key = "commands" if template == "cli-subcommand" else "variants"
         params[key] = ", ".join(split_top_level(variants.group(1)))
     if template == "module":
-        params.setdefault("module", re.sub(r"(?<!^)(?=[A-Z])", "_", params.get("Type", "core")).lower())
+        params.setdefault(
+            "module", re.sub(r"(?<!^)(?=[A-Z])", "_", params.get("Type", "core")).lower()
+        )
     target = params.get("Type", params.get("module", "generated"))
     return CodeGoal(
-        text=text, template=template, target=target, crate=crate.group(1) if crate else "generated", params=params
+        text=text,
+        template=template,
+        target=target,
+        crate=crate.group(1) if crate else "generated",
+        params=params,
     )
 
 
 def make_plan(goal: CodeGoal, strategy: Strategy, references: list[Path] | None = None) -> Plan:
-    steps = [PlanStep(action="query", detail=f"look up `{goal.target}` and what it names in the graph")]
+    steps = [
+        PlanStep(action="query", detail=f"look up `{goal.target}` and what it names in the graph")
+    ]
     if references:
-        steps.append(PlanStep(action="ingest", detail="ingest reference code: " + ", ".join(map(str, references))))
+        steps.append(
+            PlanStep(
+                action="ingest", detail="ingest reference code: " + ", ".join(map(str, references))
+            )
+        )
     if strategy == "bottom-up":
-        steps.append(PlanStep(action="define", detail="define the types the fields name that the graph lacks"))
+        steps.append(
+            PlanStep(
+                action="define", detail="define the types the fields name that the graph lacks"
+            )
+        )
     steps += [
-        PlanStep(action="define", detail=f"instantiate template `{goal.template}` for `{goal.target}` in crate `{goal.crate}`"),
-        PlanStep(action="generate", detail="linearize the crate root from the graph and format it with rustfmt"),
+        PlanStep(
+            action="define",
+            detail=f"instantiate `{goal.template}` for `{goal.target}` in crate `{goal.crate}`",
+        ),
+        PlanStep(
+            action="generate",
+            detail="linearize the crate root from the graph and format it with rustfmt",
+        ),
         PlanStep(action="write", detail="write Cargo.toml and src/lib.rs"),
-        PlanStep(action="check", detail="cargo check --message-format=json, repairing the graph from diagnostics"),
-        PlanStep(action="backtrack", detail=f"on failure, undo the definitions and retry with {other_strategy(strategy)}"),
+        PlanStep(
+            action="check",
+            detail="cargo check --message-format=json, repairing the graph from diagnostics",
+        ),
+        PlanStep(
+            action="backtrack",
+            detail=f"on failure, undo the definitions and retry with {other_strategy(strategy)}",
+        ),
     ]
     return Plan(goal=goal, strategy=strategy, steps=steps)

@@ -32,7 +32,7 @@ def python_string_literal(text: str, pad: str) -> str:
     for char in text:
         if char == "\\":
             escaped.append("\\\\")
-        elif char == "\n" or char == "\t":
+        elif char in {"\n", "\t"}:
             escaped.append(char)
         elif ord(char) < 32 or ord(char) == 127:
             escaped.append(f"\\x{ord(char):02x}")

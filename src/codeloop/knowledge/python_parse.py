@@ -17,8 +17,10 @@ from codeloop.knowledge.tree import CodeItem, CodeModule, CodeSignature, FieldDe
 __all__ = ["PythonParse", "clean_docstring", "parse_python", "parse_python_module"]
 
 
-def clean_docstring(node: ast.AsyncFunctionDef | ast.FunctionDef | ast.ClassDef | ast.Module) -> str:
-    """The docstring, dedented, with trailing spaces and blank edges removed (an idempotent form)."""
+def clean_docstring(
+    node: ast.AsyncFunctionDef | ast.FunctionDef | ast.ClassDef | ast.Module,
+) -> str:
+    """The docstring dedented, without trailing spaces or blank edges (an idempotent form)."""
     raw = ast.get_docstring(node, clean=False)
     if raw is None:
         return ""
@@ -41,7 +43,9 @@ def parse_python_module(source: str, *, name: str) -> PythonParse:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise UserInputError(f"not valid Python (line {exc.lineno}): {exc.msg}; fix the file") from exc
+        raise UserInputError(
+            f"not valid Python (line {exc.lineno}): {exc.msg}; fix the file"
+        ) from exc
     module = CodeModule(name=name, lang="python", doc=clean_docstring(tree))
     result = PythonParse(module=module)
     for node in tree.body:
@@ -74,13 +78,22 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> CodeSignature:
             Param(name=arg.arg, type=_unparse(arg.annotation), default=_unparse(default), kind=kind)
         )
     if args.vararg is not None:
-        params.append(Param(name=args.vararg.arg, type=_unparse(args.vararg.annotation), kind="vararg"))
+        params.append(
+            Param(name=args.vararg.arg, type=_unparse(args.vararg.annotation), kind="vararg")
+        )
     for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
         params.append(
-            Param(name=arg.arg, type=_unparse(arg.annotation), default=_unparse(kw_default), kind="kwonly")
+            Param(
+                name=arg.arg,
+                type=_unparse(arg.annotation),
+                default=_unparse(kw_default),
+                kind="kwonly",
+            )
         )
     if args.kwarg is not None:
-        params.append(Param(name=args.kwarg.arg, type=_unparse(args.kwarg.annotation), kind="kwarg"))
+        params.append(
+            Param(name=args.kwarg.arg, type=_unparse(args.kwarg.annotation), kind="kwarg")
+        )
     return CodeSignature(
         kind="fn",
         name=node.name,
@@ -107,7 +120,11 @@ def _class(node: ast.ClassDef) -> CodeSignature:
     for child in node.body:
         if isinstance(child, ast.AnnAssign) and isinstance(child.target, ast.Name):
             sig.fields.append(
-                FieldDef(name=child.target.id, type=ast.unparse(child.annotation), default=_unparse(child.value))
+                FieldDef(
+                    name=child.target.id,
+                    type=ast.unparse(child.annotation),
+                    default=_unparse(child.value),
+                )
             )
         elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             sig.items.append(_item(child))

@@ -76,7 +76,9 @@ def _item(item: CodeItem, lines: list[str], pad: str) -> None:
             return
         lines.append(head + " {")
         inner: list[str] = []
-        _module_body(item.model_copy(update={"doc": item.doc and "", "attributes": []}), inner, pad + _INDENT)
+        _module_body(
+            item.model_copy(update={"doc": item.doc and "", "attributes": []}), inner, pad + _INDENT
+        )
         lines.extend(inner)
         lines.append(f"{pad}}}")
         return
@@ -113,7 +115,11 @@ def _where(where: list[str], pad: str) -> str:
 
 def _fn(sig: CodeSignature, lines: list[str], pad: str) -> None:
     params = ", ".join(
-        p.type or "self" if p.kind == "self" else "..." if p.kind == "vararg" else f"{p.name}: {p.type}"
+        p.type or "self"
+        if p.kind == "self"
+        else "..."
+        if p.kind == "vararg"
+        else f"{p.name}: {p.type}"
         for p in sig.params
     )
     quals = "".join(f"{q} " for q in sig.qualifiers)
@@ -150,7 +156,12 @@ def _struct(sig: CodeSignature, lines: list[str], pad: str) -> None:
     if sig.form == "unit":
         lines.append(head + (where.rstrip("\n").rstrip(",") if where else "") + ";")
     elif sig.form == "tuple":
-        lines.append(head + f"({_tuple_fields(sig.fields)})" + (where.rstrip("\n").rstrip(",") if where else "") + ";")
+        lines.append(
+            head
+            + f"({_tuple_fields(sig.fields)})"
+            + (where.rstrip("\n").rstrip(",") if where else "")
+            + ";"
+        )
     else:
         lines.append(head + (where + f"{pad}{{" if where else " {"))
         for f in sig.fields:

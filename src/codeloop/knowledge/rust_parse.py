@@ -66,7 +66,7 @@ class RustParse:
 
 
 def rust_syntax_errors(source: str) -> list[tuple[int, str]]:
-    """``(line, what)`` for every ERROR or MISSING node: a cheap check before calling the compiler."""
+    """``(line, what)`` per ERROR or MISSING node: a cheap check before calling the compiler."""
     found: list[tuple[int, str]] = []
 
     def walk(node: ts.Node) -> None:
@@ -96,7 +96,7 @@ def parse_rust_module(source: str, *, name: str) -> RustParse:
 
 
 def flatten_use(text: str) -> list[str]:
-    """``std::{io::{self, Write}, fmt as f}`` → ``["std::io", "std::io::Write", "std::fmt as f"]``."""
+    """``std::{io::{self, Write}, fmt as f}`` → ``std::io``, ``std::io::Write``, and so on."""
     return [canonical_rust(p) for p in _expand(canonical_rust(text))]
 
 
@@ -130,7 +130,7 @@ class _Builder:
         pending_attrs: list[str] = []
         for node in container.named_children:
             kind = node.type
-            if kind == "line_comment" or kind == "block_comment":
+            if kind in {"line_comment", "block_comment"}:
                 doc = _doc_of(node)
                 if doc is None:
                     continue
@@ -258,7 +258,11 @@ class _Builder:
         if trait is not None:
             sig.trait = ("!" if negative else "") + _canon(trait)
         sig.self_type = _canon(node.child_by_field_name("type"))
-        sig.name = f"impl {sig.trait} for {sig.self_type}" if trait is not None else f"impl {sig.self_type}"
+        sig.name = (
+            f"impl {sig.trait} for {sig.self_type}"
+            if trait is not None
+            else f"impl {sig.self_type}"
+        )
         self._members(sig, node.child_by_field_name("body"))
 
     def _members(self, sig: CodeSignature, body: ts.Node | None) -> None:
@@ -374,7 +378,9 @@ def _generics(node: ts.Node | None) -> list[GenericParam]:
 def _bounds(node: ts.Node | None) -> list[str]:
     if node is None:
         return []
-    return [_canon(c) for c in node.named_children if c.type not in ("line_comment", "block_comment")]
+    return [
+        _canon(c) for c in node.named_children if c.type not in ("line_comment", "block_comment")
+    ]
 
 
 def _where(node: ts.Node) -> list[str]:
@@ -398,7 +404,12 @@ def _fields(body: ts.Node | None) -> tuple[str, list[FieldDef]]:
                 attrs.append(_canon(child.named_children[0]))
             elif child.type not in ("line_comment", "block_comment"):
                 fields.append(
-                    FieldDef(name=str(len(fields)), type=_canon(child), visibility=visibility, attributes=attrs)
+                    FieldDef(
+                        name=str(len(fields)),
+                        type=_canon(child),
+                        visibility=visibility,
+                        attributes=attrs,
+                    )
                 )
                 visibility, attrs = "", []
         return "tuple", fields

@@ -1,4 +1,4 @@
-"""The real tools: rustfmt and ruff format, and the Rust compiler as a checker with JSON diagnostics.
+"""The real tools: rustfmt, ruff format, and the Rust compiler as a checker (JSON diagnostics).
 
 Every tool runs as a subprocess (async); a missing tool is a :class:`MissingDependency` naming the
 install step, a tool that fails on our own output is a :class:`ValidationFailed`.
@@ -34,7 +34,9 @@ __all__ = [
 _RUST_INSTALL = "install the Rust toolchain (rustup) so that rustc, cargo and rustfmt are on PATH"
 
 
-async def _run(argv: list[str], stdin: str | None = None, cwd: Path | None = None) -> tuple[int, str, str]:
+async def _run(
+    argv: list[str], stdin: str | None = None, cwd: Path | None = None
+) -> tuple[int, str, str]:
     try:
         process = await asyncio.create_subprocess_exec(
             *argv,
@@ -44,7 +46,10 @@ async def _run(argv: list[str], stdin: str | None = None, cwd: Path | None = Non
             cwd=cwd,
         )
     except FileNotFoundError as exc:
-        raise MissingDependency(argv[0], _RUST_INSTALL if argv[0] in ("rustc", "cargo", "rustfmt") else f"install {argv[0]}") from exc
+        raise MissingDependency(
+            argv[0],
+            _RUST_INSTALL if argv[0] in ("rustc", "cargo", "rustfmt") else f"install {argv[0]}",
+        ) from exc
     out, err = await process.communicate(stdin.encode("utf-8") if stdin is not None else None)
     return process.returncode or 0, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
@@ -63,11 +68,15 @@ def _ruff() -> list[str]:
 
 
 async def format_python(source: str) -> str:
-    code, out, err = await _run([*_ruff(), "format", "--stdin-filename", "generated.py", "-"], stdin=source)
+    code, out, err = await _run(
+        [*_ruff(), "format", "--stdin-filename", "generated.py", "-"], stdin=source
+    )
     if code != 0:
         if "No module named ruff" in err:
             raise MissingDependency("ruff", "pip install ruff")
-        raise ValidationFailed(f"ruff format rejected the generated source: {err.strip()[:500]}", [err])
+        raise ValidationFailed(
+            f"ruff format rejected the generated source: {err.strip()[:500]}", [err]
+        )
     return out
 
 
@@ -119,7 +128,9 @@ class CompilerDiagnostic(BaseModel):
         )
         for span in spans:
             if span is not primary:
-                diag.related.append((int(span["byte_start"]), int(span["byte_end"]), str(span.get("label") or "")))
+                diag.related.append(
+                    (int(span["byte_start"]), int(span["byte_end"]), str(span.get("label") or ""))
+                )
         for child in data.get("children", []) or []:  # type: ignore[union-attr]
             if not isinstance(child, dict):
                 continue
@@ -131,13 +142,19 @@ class CompilerDiagnostic(BaseModel):
                             byte_start=int(span["byte_start"]),
                             byte_end=int(span["byte_end"]),
                             replacement=str(span["suggested_replacement"]),
-                            applicability=str(span.get("suggestion_applicability") or "Unspecified"),
+                            applicability=str(
+                                span.get("suggestion_applicability") or "Unspecified"
+                            ),
                             message=str(child.get("message", "")),
                         )
                     )
                 else:
                     diag.related.append(
-                        (int(span["byte_start"]), int(span["byte_end"]), str(child.get("message", "")))
+                        (
+                            int(span["byte_start"]),
+                            int(span["byte_end"]),
+                            str(child.get("message", "")),
+                        )
                     )
         return diag
 
@@ -151,7 +168,11 @@ class CheckResult(BaseModel):
 
     @property
     def errors(self) -> list[CompilerDiagnostic]:
-        return [d for d in self.diagnostics if d.level == "error" and not d.message.startswith("aborting")]
+        return [
+            d
+            for d in self.diagnostics
+            if d.level == "error" and not d.message.startswith("aborting")
+        ]
 
 
 class RustChecker(Protocol):
@@ -188,13 +209,28 @@ class RustcChecker:
             path.write_text(source, encoding="utf-8")
             code, _, err = await _run(
                 [
-                    "rustc", "--crate-type", "lib", "--crate-name", "generated", "--edition", self._edition,
-                    "--emit=metadata", "--error-format=json",
-                    "-A", "dead_code", "-A", "unused", "--out-dir", tmp, str(path),
+                    "rustc",
+                    "--crate-type",
+                    "lib",
+                    "--crate-name",
+                    "generated",
+                    "--edition",
+                    self._edition,
+                    "--emit=metadata",
+                    "--error-format=json",
+                    "-A",
+                    "dead_code",
+                    "-A",
+                    "unused",
+                    "--out-dir",
+                    tmp,
+                    str(path),
                 ]
             )
         diagnostics = _parse_lines(err)
-        return CheckResult(ok=code == 0, diagnostics=diagnostics, seconds=time.perf_counter() - started)
+        return CheckResult(
+            ok=code == 0, diagnostics=diagnostics, seconds=time.perf_counter() - started
+        )
 
 
 def write_crate(folder: Path, name: str, source: str, *, edition: str = "2021") -> Path:
@@ -224,7 +260,9 @@ class CargoChecker:
             ["cargo", "check", "--offline", "--quiet", "--message-format=json"], cwd=self._folder
         )
         diagnostics = _parse_lines(out)
-        return CheckResult(ok=code == 0, diagnostics=diagnostics, seconds=time.perf_counter() - started)
+        return CheckResult(
+            ok=code == 0, diagnostics=diagnostics, seconds=time.perf_counter() - started
+        )
 
 
 CheckerName = Literal["rustc", "cargo"]

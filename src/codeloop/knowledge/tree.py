@@ -29,7 +29,9 @@ __all__ = [
 ]
 
 Language = Literal["rust", "python"]
-SignatureKind = Literal["fn", "struct", "enum", "union", "trait", "impl", "type", "const", "static", "class"]
+SignatureKind = Literal[
+    "fn", "struct", "enum", "union", "trait", "impl", "type", "const", "static", "class"
+]
 ParamKind = Literal["normal", "self", "posonly", "vararg", "kwonly", "kwarg"]
 
 
@@ -63,7 +65,7 @@ class GenericParam(_Node):
 
 
 class Param(_Node):
-    """A parameter. A Rust receiver is ``kind="self"`` with ``type`` the receiver text (``&mut self``)."""
+    """A parameter; a Rust receiver is ``kind="self"`` with ``type`` its text (``&mut self``)."""
 
     name: str
     type: str | None = None
@@ -72,7 +74,7 @@ class Param(_Node):
 
 
 class FieldDef(_Node):
-    """A struct/variant field (tuple fields are named ``0``, ``1``, …) or a Python annotated attribute."""
+    """A struct/variant field (tuple fields are named ``0``, ``1``, …) or an annotated attribute."""
 
     name: str
     type: str | None = None
@@ -92,7 +94,7 @@ class Variant(_Node):
 
 
 class CodeSignature(_Node):
-    """One item. ``body`` is ``None`` for a placeholder body (``todo!()`` / ``NotImplementedError``);
+    """One item. ``body`` is ``None`` for a placeholder (``todo!()`` / ``NotImplementedError``);
     ``declaration`` marks an item without any body (a required trait method, ``type Item;``)."""
 
     kind: SignatureKind

@@ -81,7 +81,8 @@ class TripleStore:
     def remove_prefix(self, prefix: str) -> int:
         """Delete every fact whose subject starts with ``prefix``."""
         cursor = self._db.execute(
-            "DELETE FROM triples WHERE subject >= ? AND subject < ?", (prefix, prefix + "\U0010ffff")
+            "DELETE FROM triples WHERE subject >= ? AND subject < ?",
+            (prefix, prefix + "\U0010ffff"),
         )
         return cursor.rowcount
 

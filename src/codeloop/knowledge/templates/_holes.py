@@ -46,15 +46,21 @@ def parse_hole(hole: str, kind: HoleKind, text: str) -> Any:
     text = text.strip()
     if kind in (HoleKind.TYPE_NAME, HoleKind.IDENT):
         if not _IDENT.match(text):
-            raise UserInputError(f"template parameter {hole}={text!r} must be an identifier like Config")
+            raise UserInputError(
+                f"template parameter {hole}={text!r} must be an identifier like Config"
+            )
         return text
     if kind is HoleKind.MODULE_NAME:
         if not _MODULE.match(text):
-            raise UserInputError(f"template parameter {hole}={text!r} must be a snake_case module name")
+            raise UserInputError(
+                f"template parameter {hole}={text!r} must be a snake_case module name"
+            )
         return text
     if kind is HoleKind.TRAIT_NAME:
         if not _TRAIT.match(text):
-            raise UserInputError(f"template parameter {hole}={text!r} must be a trait path like Display")
+            raise UserInputError(
+                f"template parameter {hole}={text!r} must be a trait path like Display"
+            )
         return canonical_rust(text)
     if kind is HoleKind.TYPE:
         return _check_type(hole, text)
@@ -64,10 +70,13 @@ def parse_hole(hole: str, kind: HoleKind, text: str) -> Any:
             name, sep, typ = part.partition(":")
             if not sep or not _IDENT.match(name.strip()):
                 raise UserInputError(
-                    f"template parameter {hole}: {part!r} is not `name: Type` (e.g. \"host: String, port: u16\")"
+                    f"template parameter {hole}: {part!r} is not `name: Type`"
+                    ' (e.g. "host: String, port: u16")'
                 )
             checked = _check_type(hole, typ.strip())
-            fields.append({"name": name.strip(), "type": checked, "text": f"{name.strip()}: {checked}"})
+            fields.append(
+                {"name": name.strip(), "type": checked, "text": f"{name.strip()}: {checked}"}
+            )
         return fields
     if kind is HoleKind.VARIANT_LIST:
         variants = []
@@ -75,7 +84,8 @@ def parse_hole(hole: str, kind: HoleKind, text: str) -> Any:
             match = _VARIANT.match(part)
             if match is None:
                 raise UserInputError(
-                    f"template parameter {hole}: {part!r} is not `Name` or `Name(Type)` (e.g. \"Io(std::io::Error), Empty\")"
+                    f"template parameter {hole}: {part!r} is not `Name` or `Name(Type)`"
+                    ' (e.g. "Io(std::io::Error), Empty")'
                 )
             name, payload = match.group(1), match.group(2)
             typ = _check_type(hole, payload) if payload else None
@@ -105,7 +115,9 @@ def parse_hole(hole: str, kind: HoleKind, text: str) -> Any:
                 f"template parameter {hole}={text!r} must be fn signatures separated by `;`"
             )
         return [
-            item.model_copy(update={"declaration": False}).model_dump(mode="json", exclude={"entity", "line"})
+            item.model_copy(update={"declaration": False}).model_dump(
+                mode="json", exclude={"entity", "line"}
+            )
             for item in items[0].items  # type: ignore[union-attr]
         ]
     return text

@@ -44,7 +44,9 @@ class TemplateLibrary:
     def load_dir(self, folder: Path) -> list[str]:
         """Add every ``*.json`` / ``*.toml`` template in ``folder``; returns their names."""
         if not folder.is_dir():
-            raise UserInputError(f"template folder {folder} does not exist; create it or fix the path")
+            raise UserInputError(
+                f"template folder {folder} does not exist; create it or fix the path"
+            )
         names: list[str] = []
         for path in sorted(folder.iterdir()):
             if path.suffix not in (".json", ".toml"):
@@ -83,7 +85,9 @@ class TemplateLibrary:
             subject = _PREFIX + t.name
 
             def fact(predicate: str, value: str, subject: str = subject) -> None:
-                facts.append(Triple(subject=subject, predicate=predicate, object=value, provenance=meta))
+                facts.append(
+                    Triple(subject=subject, predicate=predicate, object=value, provenance=meta)
+                )
 
             graph.triples.remove(subject)
             fact("template:name", t.name)

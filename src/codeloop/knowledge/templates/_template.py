@@ -55,9 +55,7 @@ def std_trait_stubs(trait: str) -> list[CodeSignature]:
         return []
     parsed = parse_rust("trait _T {" + text.format(args.removesuffix(">") or "()") + "}")
     items = parsed[0].items if isinstance(parsed[0], CodeSignature) else []
-    return [
-        i.model_copy(update={"declaration": False} if i.kind == "fn" else {}) for i in items
-    ]
+    return [i.model_copy(update={"declaration": False} if i.kind == "fn" else {}) for i in items]
 
 
 @cache
@@ -133,9 +131,13 @@ class Template(BaseModel):
         """The tree this template gives for ``params``; ``resolve`` looks up included templates."""
         return self._instantiate(params, resolve, depth=0)
 
-    def _instantiate(self, params: Mapping[str, str], resolve: Resolver, depth: int) -> TemplateResult:
+    def _instantiate(
+        self, params: Mapping[str, str], resolve: Resolver, depth: int
+    ) -> TemplateResult:
         if depth > 8:
-            raise UserInputError(f"template {self.name!r} includes itself (through another template)")
+            raise UserInputError(
+                f"template {self.name!r} includes itself (through another template)"
+            )
         context = self.bind(params)
         uses = list(self.uses)
         expanded = _expand_list(self.body, context, resolve, uses, depth)
@@ -180,7 +182,9 @@ def _truthy(expr: str, context: Mapping[str, Any]) -> bool:
         raise UserInputError(f"template condition {expr!r} is not valid: {exc}") from exc
 
 
-def _expand(node: Any, context: dict[str, Any], resolve: Resolver, uses: list[str], depth: int) -> Any:
+def _expand(
+    node: Any, context: dict[str, Any], resolve: Resolver, uses: list[str], depth: int
+) -> Any:
     if isinstance(node, str):
         return _render(node, context)
     if isinstance(node, list):
