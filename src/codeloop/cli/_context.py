@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import typer
+from pydantic import ValidationError
+
 from codeloop.config import Settings
+from codeloop.errors import ConfigError
 from codeloop.knowledge import CodeGraph, TemplateLibrary
+from codeloop.models import ModelFactory
 from codeloop.store import Store
 
-__all__ = ["AppContext"]
+__all__ = ["AppContext", "app_context"]
 
 
 @dataclass
@@ -35,3 +40,24 @@ class AppContext:
         for folder in self.settings.knowledge.template_dirs:
             library.load_dir(folder)
         return library
+
+    @cached_property
+    def models(self) -> ModelFactory:
+        return ModelFactory(
+            self.settings.models, model_dir=self.settings.model_dir, cache=self.store.cache
+        )
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The invocation's context, created on first use (settings errors become ConfigError)."""
+    root = ctx.find_root()
+    existing = root.obj
+    if isinstance(existing, AppContext):
+        return existing
+    try:
+        created = AppContext(Settings())
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings (CODELOOP_* or codeloop.toml): {exc}") from exc
+    root.obj = created
+    return created
+>>>>>>> main

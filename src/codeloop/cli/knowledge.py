@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from collections.abc import Awaitable
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from codeloop.cli._context import AppContext
+from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json
 from codeloop.errors import UserInputError
 from codeloop.knowledge import (
@@ -29,7 +30,7 @@ from codeloop.knowledge import (
 )
 from codeloop.knowledge.ingest import discover
 from codeloop.knowledge.plan import Strategy
-from codeloop.models.backends.scripted import ScriptedModel
+from codeloop.models import ModelFactory
 
 __all__ = ["register"]
 
@@ -39,16 +40,12 @@ kg = typer.Typer(
     no_args_is_help=True,
 )
 
+T = TypeVar("T")
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(kg, name="kg")
-
-
-def _context(ctx: typer.Context) -> AppContext:
-    found = ctx.find_object(AppContext)
-    return found if found is not None else ctx.ensure_object(AppContext)
 
 
 def _params(values: list[str]) -> dict[str, str]:
@@ -71,7 +68,7 @@ def ingest(
 
     Example: codeloop kg ingest ./my_crate/src /usr/lib/python3.11/json
     """
-    app = _context(ctx)
+    app = app_context(ctx)
     ingestor = Ingestor(app.code_graph, app.store.kg_files)
     files = discover(paths)
     with Progress(
@@ -138,7 +135,7 @@ def query(
 
     Example: codeloop kg query --predicate code:kind --object trait
     """
-    graph = _context(ctx).code_graph
+    graph = app_context(ctx).code_graph
     if tree:
         if subject is None:
             raise UserInputError(
@@ -180,9 +177,9 @@ def gen(
     fill_bodies: Annotated[
         bool, typer.Option(help="Ask the model to write the todo!() bodies.")
     ] = False,
-    model_script: Annotated[
-        Path | None, typer.Option(help="Replies for --fill-bodies (a scripted model).")
-    ] = None,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Model or role for --fill-bodies.")
+    ] = "coder",
     no_format: Annotated[
         bool, typer.Option("--no-format", help="Skip rustfmt / ruff format.")
     ] = False,
@@ -202,12 +199,7 @@ def gen(
         raise UserInputError(
             "name a TARGET entity or pass --template NAME (see `codeloop kg templates`)"
         )
-    app = _context(ctx)
-    model = ScriptedModel.from_file(model_script) if model_script is not None else None
-    if fill_bodies and model is None:
-        raise UserInputError(
-            "--fill-bodies needs --model-script FILE until a model is configured for kg"
-        )
+    app = app_context(ctx)
     request = GenerateRequest.model_validate(
         {
             "target": target,
@@ -219,7 +211,9 @@ def gen(
             "format": not no_format,
         }
     )
-    generated = asyncio.run(Generator(app.code_graph, app.templates, model).generate(request))
+    filler = app.models.build(model) if fill_bodies else None
+    generator = Generator(app.code_graph, app.templates, filler)
+    generated = asyncio.run(_closing(generator.generate(request), app.models))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(generated.source, encoding="utf-8")
@@ -229,6 +223,13 @@ def gen(
         print(generated.source, end="")
     else:
         console.print(f"wrote {generated.items} items to {out}")
+
+
+async def _closing(work: Awaitable[T], factory: ModelFactory) -> T:
+    try:
+        return await work
+    finally:
+        await factory.aclose()
 
 
 @kg.command()
@@ -243,7 +244,7 @@ def templates(
 
     Example: codeloop kg templates --store
     """
-    app = _context(ctx)
+    app = app_context(ctx)
     library = app.templates
     if store:
         library.store(app.code_graph, Provenance(how="user"))
@@ -311,7 +312,7 @@ def build(
 
     Example: codeloop kg build "an error type AppError with variants Io(std::io::Error)" --out ./errs
     """
-    app = _context(ctx)
+    app = app_context(ctx)
     settings = app.settings.knowledge
 
     def checker(folder: Path, name: str) -> RustChecker:

@@ -11,6 +11,7 @@ from codeloop.store.checkpoints import CheckpointStore
 from codeloop.store.kg_files import IngestedFile, IngestedFileStore
 from codeloop.store.records import RunRecord, StepRecord, Triple
 from codeloop.store.runs import RunStore
+from codeloop.store.trace import Trace
 from codeloop.store.triples import TripleStore
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "RunStore",
     "StepRecord",
     "Store",
+    "Trace",
     "Triple",
     "TripleStore",
 ]
