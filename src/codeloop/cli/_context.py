@@ -60,4 +60,3 @@ def app_context(ctx: typer.Context) -> AppContext:
         raise ConfigError(f"invalid settings (CODELOOP_* or codeloop.toml): {exc}") from exc
     root.obj = created
     return created
->>>>>>> main
