@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -310,7 +310,7 @@ def build(
 ) -> None:
     """Execute the plan: define in the graph, write a crate, cargo check, repair from diagnostics.
 
-    Example: codeloop kg build "an error type AppError with variants Io(std::io::Error)" --out ./errs
+    Example: codeloop kg build "an error type AppError with variants Io(std::io::Error)" --out errs
     """
     app = app_context(ctx)
     settings = app.settings.knowledge

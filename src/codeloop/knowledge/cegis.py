@@ -23,7 +23,7 @@ from codeloop.knowledge.rust_linearize import linearize_rust
 from codeloop.knowledge.rust_parse import parse_rust, rust_syntax_errors
 from codeloop.knowledge.templates import TemplateLibrary
 from codeloop.knowledge.toolchain import CompilerDiagnostic, RustChecker
-from codeloop.knowledge.tree import CodeItem, CodeModule, CodeSignature
+from codeloop.knowledge.tree import CodeItem, CodeModule, CodeSignature, FieldDef, Param
 
 __all__ = [
     "Attempt",
@@ -297,7 +297,13 @@ class CegisLoop:
             edit = handler(diagnostic, where, source, offset, number) if handler else None
             if edit is None:
                 edit = self._apply_suggestion(
-                    diagnostic, module, source, offset, number, kind, touched
+                    diagnostic,
+                    module=module,
+                    source=source,
+                    offset=offset,
+                    number=number,
+                    kind=kind,
+                    touched=touched,
                 )
             if edit is not None and not any(
                 (e.action, e.entity, e.new) == (edit.action, edit.entity, edit.new) for e in edits
@@ -364,18 +370,18 @@ class CegisLoop:
             found = [e for e in self._graph.find(name) if e.startswith("rust:") and e != target]
             if found:
                 root = target.split("::")[0]
-                path = (
+                crate_path = (
                     "crate::" + found[0].removeprefix(root + "::")
                     if found[0].startswith(root + "::")
                     else None
                 )
-                if path:
-                    self._graph.add(target, "code:depends-on", path, prov)
+                if crate_path:
+                    self._graph.add(target, "code:depends-on", crate_path, prov)
                     return Edit(
                         kind="unresolved",
                         action="add-depends-on",
                         entity=target,
-                        new=path,
+                        new=crate_path,
                         code=d.code,
                         message=d.message,
                     )
@@ -715,8 +721,10 @@ def _walk(module: CodeModule) -> list[CodeSignature]:
     return found
 
 
-def _typed_parts(item: CodeSignature) -> list[tuple[object, str]]:
-    parts: list[tuple[object, str]] = [(p, "type") for p in item.params if p.kind != "self"]
+def _typed_parts(item: CodeSignature) -> list[tuple[Param | FieldDef | CodeSignature, str]]:
+    parts: list[tuple[Param | FieldDef | CodeSignature, str]] = [
+        (p, "type") for p in item.params if p.kind != "self"
+    ]
     parts += [(f, "type") for f in item.fields]
     parts += [(f, "type") for v in item.variants for f in v.fields]
     if item.kind == "fn":

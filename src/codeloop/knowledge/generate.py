@@ -146,7 +146,9 @@ class Generator:
         )
 
     async def _fill(self, nodes: list[CodeItem], lang: Language) -> tuple[list[CodeItem], int]:
-        assert self._model is not None
+        model = self._model
+        if model is None:
+            raise UserInputError("--fill-bodies needs a model")
         context = linearize(nodes if len(nodes) != 1 else nodes[0], lang)
         env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
         prompt = env.from_string(
@@ -163,11 +165,11 @@ class Generator:
             if not isinstance(item, CodeSignature):
                 return item
             if item.items:
-                item = item.model_copy(update={"items": [await visit(c) for c in item.items]})  # type: ignore[misc]
+                item = item.model_copy(update={"items": [await visit(c) for c in item.items]})
             if item.kind != "fn" or item.body is not None or item.declaration:
                 return item
             signature = linearize(item, lang)
-            reply = await self._model.complete(  # type: ignore[union-attr]
+            reply = await model.complete(
                 ModelRequest.of(
                     prompt.render(lang=lang, context=context, signature=signature), temperature=0.0
                 )

@@ -310,7 +310,8 @@ class CodeGraph:
             raise UserInputError(
                 f"no code entity {entity!r} in the graph; list them with `codeloop kg query`"
             )
-        return _build(grouped, entity)
+        node: CodeItem = _build(grouped, entity)
+        return node
 
     def signature(self, entity: str) -> CodeSignature:
         node = self.tree(entity)

@@ -12,7 +12,7 @@ import textwrap
 from dataclasses import dataclass
 
 from codeloop.errors import UserInputError
-from codeloop.knowledge.tree import CodeItem, CodeModule, CodeSignature, FieldDef, Param
+from codeloop.knowledge.tree import CodeItem, CodeModule, CodeSignature, FieldDef, Param, ParamKind
 
 __all__ = ["PythonParse", "clean_docstring", "parse_python", "parse_python_module"]
 
@@ -73,7 +73,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> CodeSignature:
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
     defaults += list(args.defaults)
     for index, (arg, default) in enumerate(zip(positional, defaults, strict=True)):
-        kind = "posonly" if index < len(args.posonlyargs) else "normal"
+        kind: ParamKind = "posonly" if index < len(args.posonlyargs) else "normal"
         params.append(
             Param(name=arg.arg, type=_unparse(arg.annotation), default=_unparse(default), kind=kind)
         )

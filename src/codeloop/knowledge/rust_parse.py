@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 import tree_sitter as ts
 import tree_sitter_rust
@@ -131,10 +132,10 @@ class _Builder:
         for node in container.named_children:
             kind = node.type
             if kind in {"line_comment", "block_comment"}:
-                doc = _doc_of(node)
-                if doc is None:
+                found = _doc_of(node)
+                if found is None:
                     continue
-                inner, text = doc
+                inner, text = found
                 if inner:
                     module.doc = _join(module.doc, text)
                 else:
@@ -390,7 +391,7 @@ def _where(node: ts.Node) -> list[str]:
     return []
 
 
-def _fields(body: ts.Node | None) -> tuple[str, list[FieldDef]]:
+def _fields(body: ts.Node | None) -> tuple[Literal["named", "tuple", "unit"], list[FieldDef]]:
     if body is None:
         return "unit", []
     fields: list[FieldDef] = []

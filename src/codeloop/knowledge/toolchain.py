@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -111,8 +111,8 @@ class CompilerDiagnostic(BaseModel):
     rendered: str = ""
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> CompilerDiagnostic:
-        spans = [s for s in data.get("spans", []) or [] if isinstance(s, dict)]  # type: ignore[union-attr]
+    def from_json(cls, data: dict[str, Any]) -> CompilerDiagnostic:
+        spans = [s for s in data.get("spans") or [] if isinstance(s, dict)]
         primary = next((s for s in spans if s.get("is_primary")), spans[0] if spans else {})
         code = data.get("code")
         diag = cls(
@@ -131,7 +131,7 @@ class CompilerDiagnostic(BaseModel):
                 diag.related.append(
                     (int(span["byte_start"]), int(span["byte_end"]), str(span.get("label") or ""))
                 )
-        for child in data.get("children", []) or []:  # type: ignore[union-attr]
+        for child in data.get("children") or []:
             if not isinstance(child, dict):
                 continue
             diag.notes.append(str(child.get("message", "")))

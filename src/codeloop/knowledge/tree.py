@@ -24,6 +24,7 @@ __all__ = [
     "GenericParam",
     "Language",
     "Param",
+    "ParamKind",
     "SignatureKind",
     "Variant",
 ]
@@ -43,7 +44,8 @@ class _Node(BaseModel):
 
     def shape(self) -> dict[str, Any]:
         """The node as plain data without graph links and lines: what round-trips compare."""
-        return _strip_entities(self.model_dump(mode="json"))
+        shape: dict[str, Any] = _strip_entities(self.model_dump(mode="json"))
+        return shape
 
 
 def _strip_entities(value: Any) -> Any:

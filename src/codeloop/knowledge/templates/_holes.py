@@ -88,15 +88,17 @@ def parse_hole(hole: str, kind: HoleKind, text: str) -> Any:
                     ' (e.g. "Io(std::io::Error), Empty")'
                 )
             name, payload = match.group(1), match.group(2)
-            typ = _check_type(hole, payload) if payload else None
+            payload_type = _check_type(hole, payload) if payload else None
             variants.append(
                 {
                     "name": name,
-                    "type": typ,
-                    "source": bool(typ and typ.rsplit("::", 1)[-1].endswith("Error")),
+                    "type": payload_type,
+                    "source": bool(
+                        payload_type and payload_type.rsplit("::", 1)[-1].endswith("Error")
+                    ),
                     "message": _words(name),
                     "command": _words(name).replace(" ", "-"),
-                    "text": f"{name}({typ})" if typ else name,
+                    "text": f"{name}({payload_type})" if payload_type else name,
                 }
             )
         return variants

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -67,7 +67,7 @@ class TemplateLibrary:
     def names(self) -> list[str]:
         return sorted(self._templates)
 
-    def __iter__(self) -> Iterable[Template]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Template]:
         return iter(self._templates[n] for n in self.names())
 
     def __len__(self) -> int:
