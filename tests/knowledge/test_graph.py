@@ -1,0 +1,84 @@
+"""The code graph over the real SQLite store: facts, provenance, queries, edits."""
+
+from __future__ import annotations
+
+import pytest
+
+from codeloop.errors import UserInputError
+from codeloop.knowledge import CodeGraph, CodeSignature, Provenance, parse_rust_module
+
+SOURCE = """
+use std::collections::HashMap;
+/// A shape.
+#[derive(Debug, Clone)]
+pub struct Circle { pub r: f64, tags: HashMap<String, u8> }
+impl Circle { pub fn new(r: f64) -> Self { todo!() } pub fn area(&self) -> f64 { todo!() } }
+impl Default for Circle { fn default() -> Self { todo!() } }
+pub mod inner { pub fn new() {} }
+"""
+INGESTED = Provenance(how="ingested", source="src/lib.rs")
+
+
+@pytest.fixture
+def loaded(graph: CodeGraph) -> CodeGraph:
+    module = parse_rust_module(SOURCE, name="geo").module
+    graph.put(module, "rust:geo", INGESTED)
+    return graph
+
+
+def test_tree_round_trips_through_the_store(loaded: CodeGraph) -> None:
+    module = parse_rust_module(SOURCE, name="geo").module
+    assert loaded.module("rust:geo").shape() == module.shape()
+
+
+def test_entities_are_keyed_by_qualified_path(loaded: CodeGraph) -> None:
+    assert loaded.children("rust:geo") == [
+        "rust:geo::Circle",
+        "rust:geo::<impl Circle>",
+        "rust:geo::<impl Default for Circle>",
+        "rust:geo::inner",
+    ]
+    assert loaded.find("new") == ["rust:geo::<impl Circle>::new", "rust:geo::inner::new"]
+    assert loaded.find("Circle", kind="struct") == ["rust:geo::Circle"]
+    assert loaded.stats() == {"fn": 4, "impl": 2, "module": 2, "struct": 1}
+
+
+def test_params_and_fields_are_nodes_with_provenance(loaded: CodeGraph) -> None:
+    facts = {(t.predicate, t.object) for t in loaded.facts("rust:geo::<impl Circle>::new#param0")}
+    assert facts == {("code:name", "r"), ("code:type", "f64"), ("code:position", "0")}
+    field = loaded.facts("rust:geo::Circle#field.tags")
+    assert ("code:type", "HashMap<String, u8>") in {(t.predicate, t.object) for t in field}
+    derives = loaded.triples.query("rust:geo::Circle", "code:derives")
+    assert [t.object for t in derives] == ["Debug", "Clone"]
+    assert derives[0].provenance == {"how": "ingested", "source": "src/lib.rs", "line": 5}
+    assert [t.object for t in loaded.triples.query("rust:geo", "code:depends-on")] == [
+        "std::collections::HashMap"
+    ]
+    methods = loaded.triples.query(predicate="code:method-of", object="rust:geo::<impl Circle>")
+    assert sorted(t.subject for t in methods) == [
+        "rust:geo::<impl Circle>::area",
+        "rust:geo::<impl Circle>::new",
+    ]
+
+
+def test_set_put_child_replace_and_remove(loaded: CodeGraph) -> None:
+    refined = Provenance(how="refined", detail={"attempt": 1})
+    loaded.set("rust:geo::<impl Circle>::area", "code:return-type", "f32", refined)
+    assert loaded.signature("rust:geo::<impl Circle>::area").returns == "f32"
+    child = loaded.put_child(
+        "rust:geo", CodeSignature(kind="fn", name="helper", visibility="pub"), refined, position=0
+    )
+    assert child == "rust:geo::helper"
+    assert loaded.children("rust:geo")[0] == "rust:geo::helper"
+    loaded.replace("rust:geo::helper", CodeSignature(kind="fn", name="helper", returns="u8"), refined)
+    assert loaded.children("rust:geo")[0] == "rust:geo::helper"
+    assert loaded.signature("rust:geo::helper").returns == "u8"
+    removed = loaded.remove("rust:geo::<impl Circle>")
+    assert removed > 10
+    assert loaded.find("area") == []
+    assert "rust:geo::<impl Circle>" not in loaded.children("rust:geo")
+
+
+def test_unknown_entity_names_the_fix(graph: CodeGraph) -> None:
+    with pytest.raises(UserInputError, match="no code entity 'rust:nope'.*codeloop kg query"):
+        graph.tree("rust:nope")
