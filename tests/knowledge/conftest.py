@@ -1,4 +1,4 @@
-"""Fixtures for the knowledge tests: a real SQLite store, the graph over it, the built-in templates."""
+"""Knowledge fixtures: a real SQLite store, the graph over it, the built-in templates."""
 
 from __future__ import annotations
 

@@ -70,7 +70,9 @@ def test_set_put_child_replace_and_remove(loaded: CodeGraph) -> None:
     )
     assert child == "rust:geo::helper"
     assert loaded.children("rust:geo")[0] == "rust:geo::helper"
-    loaded.replace("rust:geo::helper", CodeSignature(kind="fn", name="helper", returns="u8"), refined)
+    loaded.replace(
+        "rust:geo::helper", CodeSignature(kind="fn", name="helper", returns="u8"), refined
+    )
     assert loaded.children("rust:geo")[0] == "rust:geo::helper"
     assert loaded.signature("rust:geo::helper").returns == "u8"
     removed = loaded.remove("rust:geo::<impl Circle>")

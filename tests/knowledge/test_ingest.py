@@ -18,7 +18,9 @@ def crate(tmp_path: Path) -> Path:
     (root / "Cargo.toml").write_text('[package]\nname = "my-crate"\nversion = "0.1.0"\n')
     (root / "src" / "lib.rs").write_text("pub mod shapes;\npub fn root() -> u8 { 1 }\n")
     (root / "src" / "shapes" / "mod.rs").write_text("pub struct Circle { pub r: f64 }\n")
-    (root / "src" / "shapes" / "square.rs").write_text("macro_rules! m { () => {} }\npub struct Square;\n")
+    (root / "src" / "shapes" / "square.rs").write_text(
+        "macro_rules! m { () => {} }\npub struct Square;\n"
+    )
     (root / "target").mkdir()
     (root / "target" / "junk.rs").write_text("fn junk() {}")
     return root

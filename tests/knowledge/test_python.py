@@ -65,7 +65,10 @@ def test_round_trip_and_details() -> None:
     box = module.children[1]
     assert isinstance(box, CodeSignature)
     assert box.bounds == ["Base", "metaclass=Meta"]
-    assert [(f.name, f.type, f.default) for f in box.fields] == [("size", "int", "3"), ("label", "str", None)]
+    assert [(f.name, f.type, f.default) for f in box.fields] == [
+        ("size", "int", "3"),
+        ("label", "str", None),
+    ]
     assert [i.name for i in box.items] == ["open", "Inner"]
 
 
@@ -96,7 +99,10 @@ def test_generated_python_passes_ruff_and_mypy_strict(tmp_path: Path) -> None:
                 name="Account",
                 lang="python",
                 doc="An account.",
-                fields=[FieldDef(name="owner", type="str"), FieldDef(name="balance", type="int", default="0")],
+                fields=[
+                    FieldDef(name="owner", type="str"),
+                    FieldDef(name="balance", type="int", default="0"),
+                ],
                 items=[
                     CodeSignature(
                         kind="fn",
@@ -120,7 +126,16 @@ def test_generated_python_passes_ruff_and_mypy_strict(tmp_path: Path) -> None:
     path = tmp_path / "gen.py"
     path.write_text(linearize_python(module), encoding="utf-8")
     ruff = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W,I,UP,B", str(path)],
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--isolated",
+            "--select",
+            "E,F,W,I,UP,B",
+            str(path),
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -15,7 +15,7 @@ from codeloop.knowledge import (
 )
 from codeloop.knowledge.rust_parse import flatten_use
 
-SOURCE = '''
+SOURCE = """
 //! Shapes.
 use std::{collections::{HashMap, HashSet}, fmt as f};
 pub use crate::inner::Thing;
@@ -40,14 +40,16 @@ pub unsafe trait Tr<T>: Clone + Send {
 }
 impl<T> Tr<T> for P<'_, T> where T: Copy { type Item = u8; fn f(&self, x: u8) -> u8 { 1 } }
 impl !Send for E {}
-pub const fn h(mut self: Box<Self>, (a, b): (u8, u8), _: i32) -> impl Fn(u8) -> u8 + 'static { todo!() }
-pub async unsafe fn k<'a>(s: &'a str) -> Result<Vec<&'a str>, Box<dyn std::error::Error + Send>> { todo!() }
+pub const fn h(mut self: Box<Self>, (a, b): (u8, u8), _: i32)
+    -> impl Fn(u8) -> u8 + 'static { todo!() }
+pub async unsafe fn k<'a>(s: &'a str)
+    -> Result<Vec<&'a str>, Box<dyn std::error::Error + Send>> { todo!() }
 type A<T> = Vec<T>;
 static mut S: u8 = 1;
 const LIMIT: f64 = -1.5e+10_f64;
 mod m { fn z() {} }
 mod n;
-'''
+"""
 
 
 def test_round_trip_of_every_construct() -> None:
@@ -56,7 +58,11 @@ def test_round_trip_of_every_construct() -> None:
     assert again.shape() == module.shape()
     assert [type(c).__name__ for c in module.children].count("CodeModule") == 2
     assert module.doc == "Shapes."
-    assert module.uses == ["std::collections::HashMap", "std::collections::HashSet", "std::fmt as f"]
+    assert module.uses == [
+        "std::collections::HashMap",
+        "std::collections::HashSet",
+        "std::fmt as f",
+    ]
     assert module.reexports == ["crate::inner::Thing"]
 
 
@@ -87,7 +93,11 @@ def test_signature_details() -> None:
     ]
     assert h.returns == "impl Fn(u8) -> u8 + 'static"
     impl = next(i for i in items if isinstance(i, CodeSignature) and i.kind == "impl")
-    assert (impl.trait, impl.self_type, impl.name) == ("Tr<T>", "P<'_, T>", "impl Tr<T> for P<'_, T>")
+    assert (impl.trait, impl.self_type, impl.name) == (
+        "Tr<T>",
+        "P<'_, T>",
+        "impl Tr<T> for P<'_, T>",
+    )
     trait = next(i for i in items if isinstance(i, CodeSignature) and i.kind == "trait")
     assert trait.qualifiers == ["unsafe"] and trait.bounds == ["Clone", "Send"]
     assert [(i.kind, i.name, i.declaration) for i in trait.items] == [

@@ -12,15 +12,27 @@ from codeloop.knowledge import CodeGraph, CodeModule, Provenance, TemplateLibrar
 
 # Each built-in with test parameters, and the code it needs around it to compile.
 CASES: dict[str, tuple[dict[str, str], str]] = {
-    "error-type": ({"Type": "AppError", "variants": "Io(std::io::Error), Parse(std::num::ParseIntError), Empty"}, ""),
-    "from-impl": ({"Source": "u8", "Type": "Wrapper", "variant": "Byte"}, "pub enum Wrapper { Byte(u8) }\n"),
+    "error-type": (
+        {
+            "Type": "AppError",
+            "variants": "Io(std::io::Error), Parse(std::num::ParseIntError), Empty",
+        },
+        "",
+    ),
+    "from-impl": (
+        {"Source": "u8", "Type": "Wrapper", "variant": "Byte"},
+        "pub enum Wrapper { Byte(u8) }\n",
+    ),
     "trait-impl": ({"Trait": "std::fmt::Display", "Type": "Point"}, "pub struct Point;\n"),
     "struct": ({"Type": "Point", "fields": "x: f64, y: f64"}, ""),
     "builder": (
         {"Type": "Config", "fields": "host: String, port: u16, tags: Vec<String>"},
         "pub struct Config { pub host: String, pub port: u16, pub tags: Vec<String> }\n",
     ),
-    "new-constructor": ({"Type": "Config", "fields": "host: String"}, "pub struct Config { host: String }\n"),
+    "new-constructor": (
+        {"Type": "Config", "fields": "host: String"},
+        "pub struct Config { host: String }\n",
+    ),
     "iterator": ({"Type": "Countdown", "Item": "u32"}, ""),
     "test-module": ({"tests": "adds, subtracts"}, ""),
     "cli-subcommand": ({"commands": "Add(String), List, Remove(u32)"}, ""),
@@ -40,9 +52,22 @@ def _rustc(source: str, folder: Path, *extra: str) -> subprocess.CompletedProces
     path = folder / "lib.rs"
     path.write_text(source, encoding="utf-8")
     return subprocess.run(
-        ["rustc", "--edition", "2021", "--crate-type", "lib", "--emit=metadata", "--test",
-         "--out-dir", str(folder), *extra, str(path)],
-        capture_output=True, text=True, check=False,
+        [
+            "rustc",
+            "--edition",
+            "2021",
+            "--crate-type",
+            "lib",
+            "--emit=metadata",
+            "--test",
+            "--out-dir",
+            str(folder),
+            *extra,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -58,16 +83,30 @@ def test_builtin_template_compiles(name: str, library: TemplateLibrary, tmp_path
     assert result.returncode == 0, result.stderr + source
 
 
-def test_dependency_flavours_compile_against_stub_derives(library: TemplateLibrary, tmp_path: Path) -> None:
+def test_dependency_flavours_compile_against_stub_derives(
+    library: TemplateLibrary, tmp_path: Path
+) -> None:
     """thiserror and clap cannot be fetched offline: their derives are stubbed so rustc still checks
     the generated attributes and paths."""
     externs: list[str] = []
     for crate in sorted(set(STUBBED.values())):
         (tmp_path / f"{crate}.rs").write_text(STUB, encoding="utf-8")
         built = subprocess.run(
-            ["rustc", "--edition", "2021", "--crate-type", "proc-macro", "--crate-name", crate,
-             "--out-dir", str(tmp_path), str(tmp_path / f"{crate}.rs")],
-            capture_output=True, text=True, check=False,
+            [
+                "rustc",
+                "--edition",
+                "2021",
+                "--crate-type",
+                "proc-macro",
+                "--crate-name",
+                crate,
+                "--out-dir",
+                str(tmp_path),
+                str(tmp_path / f"{crate}.rs"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert built.returncode == 0, built.stderr
         externs += ["--extern", f"{crate}={next(tmp_path.glob(f'lib{crate}*.so'))}"]
@@ -81,12 +120,27 @@ def test_dependency_flavours_compile_against_stub_derives(library: TemplateLibra
 
 
 def test_composition_includes_other_templates(library: TemplateLibrary) -> None:
-    assert library.get("module").includes == ["builder", "error-type", "new-constructor", "struct", "test-module"]
-    module = library.instantiate("module", {"module": "cfg", "Type": "Cfg", "fields": "a: u8"}).items[0]
+    assert library.get("module").includes == [
+        "builder",
+        "error-type",
+        "new-constructor",
+        "struct",
+        "test-module",
+    ]
+    module = library.instantiate(
+        "module", {"module": "cfg", "Type": "Cfg", "fields": "a: u8"}
+    ).items[0]
     assert isinstance(module, CodeModule)
     assert [c.name for c in module.children] == [
-        "Cfg", "impl Cfg", "CfgBuilder", "impl CfgBuilder", "impl Cfg", "CfgError",
-        "impl std::fmt::Display for CfgError", "impl std::error::Error for CfgError", "tests",
+        "Cfg",
+        "impl Cfg",
+        "CfgBuilder",
+        "impl CfgBuilder",
+        "impl Cfg",
+        "CfgError",
+        "impl std::fmt::Display for CfgError",
+        "impl std::error::Error for CfgError",
+        "tests",
     ]
     error = library.instantiate("error-type", {"variants": "Io(std::io::Error), Empty"})
     assert [i.name for i in error.items][-1] == "impl From<std::io::Error> for Error"
@@ -96,7 +150,11 @@ def test_composition_includes_other_templates(library: TemplateLibrary) -> None:
     ("name", "params", "message"),
     [
         ("builder", {"Type": "Config"}, r"needs --param fields=… \(field_list: the fields to set"),
-        ("builder", {"Type": "Config", "fields": "host String"}, r"'host String' is not `name: Type`"),
+        (
+            "builder",
+            {"Type": "Config", "fields": "host String"},
+            r"'host String' is not `name: Type`",
+        ),
         ("builder", {"Type": "my config", "fields": "a: u8"}, "must be an identifier"),
         ("struct", {"Type": "A", "fields": "a: Vec<u8"}, "is not a Rust type"),
         ("struct", {"Type": "A", "fields": "a: u8", "colour": "red"}, "has no parameter colour"),
@@ -144,7 +202,10 @@ fields = [{ name = "0", type = "{{ Inner }}", visibility = "pub" }]
     assert back.get("newtype") == mine.get("newtype")
     includes = graph.triples.query("template:module", "template:includes")
     assert [t.object for t in includes] == [
-        "template:builder", "template:error-type", "template:new-constructor", "template:struct",
+        "template:builder",
+        "template:error-type",
+        "template:new-constructor",
+        "template:struct",
         "template:test-module",
     ]
     (folder / "bad.json").write_text('{"name": "bad"}')

@@ -78,7 +78,7 @@ def parse_goal(text: str) -> CodeGoal:
         )
     params: dict[str, str] = {}
     fields = re.search(r"\bfields?\s+(.+?)(?:\s+in crate\s+\w+)?\s*\.?$", text)
-    variants = re.search(r"\b(?:variants?|commands?)\s+(.+?)(?:\s+in crate\s+\w+)?\s*\.?$", text)
+    variants = re.search(r"\b(?:variants?|(?:sub)?commands?)\s+(.+?)(?:\s+in crate\s+\w+)?\s*\.?$", text)
     crate = re.search(r"\bin crate\s+([a-z_][a-z0-9_]*)", text)
     impl = re.search(r"\bimpl(?:ement)?\s+(\S+)\s+for\s+([A-Za-z_]\w*)", text)
     source = re.search(r"\bfrom\s+(\S+)\s+(?:for|into)\s+([A-Za-z_]\w*)", text)
@@ -87,7 +87,7 @@ def parse_goal(text: str) -> CodeGoal:
     elif source:
         params.update(Source=source.group(1), Type=source.group(2))
     head = text.split(" with ", maxsplit=1)[0]
-    names = [n for n in _CAMEL.findall(head) if n not in ("Rust", "Python")]
+    names = [n for n in _CAMEL.findall(head) if n not in ("Rust", "Python") and not n.isupper()]
     if "Type" not in params and names:
         params["Type"] = names[-1]
     if fields and template in ("struct", "builder", "new-constructor", "module", "iterator"):
