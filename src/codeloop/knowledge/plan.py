@@ -78,7 +78,9 @@ def parse_goal(text: str) -> CodeGoal:
         )
     params: dict[str, str] = {}
     fields = re.search(r"\bfields?\s+(.+?)(?:\s+in crate\s+\w+)?\s*\.?$", text)
-    variants = re.search(r"\b(?:variants?|(?:sub)?commands?)\s+(.+?)(?:\s+in crate\s+\w+)?\s*\.?$", text)
+    variants = re.search(
+        r"\b(?:variants?|(?:sub)?commands?)\s+(.+?)(?:\s+in crate\s+\w+)?\s*\.?$", text
+    )
     crate = re.search(r"\bin crate\s+([a-z_][a-z0-9_]*)", text)
     impl = re.search(r"\bimpl(?:ement)?\s+(\S+)\s+for\s+([A-Za-z_]\w*)", text)
     source = re.search(r"\bfrom\s+(\S+)\s+(?:for|into)\s+([A-Za-z_]\w*)", text)
