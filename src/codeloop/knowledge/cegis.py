@@ -176,11 +176,15 @@ class CegisLoop:
         templates: TemplateLibrary,
         *,
         max_attempts: int = 3,
+        classified: bool = True,
     ) -> None:
+        """``classified=False`` applies only the compiler's own suggestions: the baseline that
+        shows what classifying diagnostics into graph edits adds."""
         self._graph = graph
         self._checker = checker
         self._templates = templates
         self._max = max_attempts
+        self._classified = classified
 
     async def run(self, entity: str, *, prelude: str = "") -> CegisReport:
         """Repair the module ``entity`` until it compiles or the bound is reached."""
@@ -192,7 +196,7 @@ class CegisLoop:
             source = prelude + linearize_rust(module)
             edits: list[Edit] = []
             errors: list[CompilerDiagnostic] = []
-            syntax = rust_syntax_errors(source)
+            syntax = rust_syntax_errors(source) if self._classified else []
             if syntax:
                 errors = [
                     CompilerDiagnostic(level="error", message=f"line {ln}: {what}", line=ln)
@@ -294,6 +298,8 @@ class CegisLoop:
                 "missing_trait": self._missing_trait,
                 "ownership": self._ownership,
             }.get(kind)
+            if not self._classified:
+                handler = None
             edit = handler(diagnostic, where, source, offset, number) if handler else None
             if edit is None:
                 edit = self._apply_suggestion(

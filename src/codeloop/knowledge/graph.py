@@ -304,8 +304,8 @@ class CodeGraph:
     def tree(self, entity: str) -> CodeItem:
         """Rebuild the tree of ``entity`` from its facts (one range query for the whole subtree)."""
         grouped: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for t in self.triples.query_prefix(entity):
-            grouped[t.subject][t.predicate].append(t.object)
+        for subject, predicate, value in self.triples.rows_with_prefix(entity):
+            grouped[subject][predicate].append(value)
         if KIND not in grouped.get(entity, {}):
             raise UserInputError(
                 f"no code entity {entity!r} in the graph; list them with `codeloop kg query`"

@@ -71,6 +71,16 @@ class TripleStore:
             for r in rows
         ]
 
+    def rows_with_prefix(self, prefix: str) -> list[tuple[str, str, str]]:
+        """``(subject, predicate, object)`` rows under ``prefix`` without provenance: the fast
+        path for rebuilding a tree (no JSON decoding, no model per row)."""
+        rows = self._db.query(
+            "SELECT subject, predicate, object FROM triples"
+            " WHERE subject >= ? AND subject < ? ORDER BY id",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
     def remove_fact(self, subject: str, predicate: str, object: str) -> int:
         cursor = self._db.execute(
             "DELETE FROM triples WHERE subject = ? AND predicate = ? AND object = ?",
