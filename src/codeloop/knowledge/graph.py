@@ -194,58 +194,58 @@ class CodeGraph:
     def _emit(
         self, node: Any, entity: str, prov: Provenance, out: list[Triple], line: int | None
     ) -> None:
-        line = node.line if getattr(node, "line", None) is not None else line
+        fields = type(node).model_fields
+        values = node.__dict__
+        line = values["line"] if values.get("line") is not None else line
         meta = prov.at(line)
 
         def fact(predicate: str, value: str, subject: str = entity) -> None:
-            out.append(Triple(subject=subject, predicate=predicate, object=value, provenance=meta))
+            out.append(
+                Triple.model_construct(
+                    subject=subject, predicate=predicate, object=value, provenance=meta
+                )
+            )
 
-        model_fields = type(node).model_fields
-        kind = getattr(node, "kind", None)
+        kind = values.get("kind")
         item = isinstance(node, CodeSignature | CodeModule | DataFlow)
-        if kind is not None and (item or kind != model_fields["kind"].default):
+        if kind is not None and (item or kind != fields["kind"].default):
             fact(KIND, kind)
-        if hasattr(node, "name"):
-            fact(NAME, node.name)
+        if "name" in values:
+            fact(NAME, values["name"])
         for attr, predicate in _SCALARS.items():
-            value = getattr(node, attr, None)
-            if value is None or value == "" or value == model_fields[attr].default:
+            value = values.get(attr)
+            if value is None or value == "" or value == fields[attr].default:
                 continue
             fact(predicate, value)
         for attr, predicate in _FLAGS.items():
-            if getattr(node, attr, False):
+            if values.get(attr):
                 fact(predicate, "true")
         for attr, predicate in _LISTS.items():
-            for value in getattr(node, attr, None) or []:
+            for value in values.get(attr) or ():
                 fact(predicate, value)
-        nodes: list[tuple[str, str, list[Any]]] = [
-            ("param", PARAM, getattr(node, "params", [])),
-            ("generic", GENERIC, getattr(node, "generics", [])),
-            ("step", STEP, getattr(node, "steps", [])),
-        ]
-        for label, predicate, values in nodes:
-            for index, sub in enumerate(values):
+        for label, predicate, attr in (
+            ("param", PARAM, "params"),
+            ("generic", GENERIC, "generics"),
+            ("step", STEP, "steps"),
+        ):
+            for index, sub in enumerate(values.get(attr) or ()):
                 sub_id = f"{entity}#{label}{index}"
                 fact(predicate, sub_id)
                 fact(POSITION, str(index), sub_id)
                 self._emit(sub, sub_id, prov, out, line)
-        named: list[tuple[str, str, list[Any]]] = [
-            ("field", FIELD, getattr(node, "fields", [])),
-            ("variant", VARIANT, getattr(node, "variants", [])),
-        ]
-        for label, predicate, values in named:
-            for index, sub in enumerate(values):
+        for label, predicate, attr in (("field", FIELD, "fields"), ("variant", VARIANT, "variants")):
+            for index, sub in enumerate(values.get(attr) or ()):
                 sub_id = f"{entity}#{label}.{sub.name}"
                 fact(predicate, sub_id)
                 fact(POSITION, str(index), sub_id)
                 self._emit(sub, sub_id, prov, out, line)
-        children = getattr(node, "items", None) or getattr(node, "children", None) or []
+        children = values.get("items") or values.get("children") or ()
         taken: set[str] = set()
         for index, child in enumerate(children):
             child_id = child_id_for(entity, child, taken)
             fact(CONTAINS, child_id)
             fact(POSITION, str(index), child_id)
-            if isinstance(node, CodeSignature) and node.kind == "impl":
+            if item and kind == "impl":
                 fact("code:method-of", entity, child_id)
             self._emit(child, child_id, prov, out, None)
 

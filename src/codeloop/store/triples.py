@@ -13,6 +13,14 @@ from codeloop.store.records import Triple
 __all__ = ["TripleStore"]
 
 
+def _encode(provenance: dict[str, Any], seen: dict[int, str]) -> str:
+    """JSON of a provenance dict, encoded once per distinct dict object in a batch."""
+    key = id(provenance)
+    if key not in seen:
+        seen[key] = json.dumps(provenance)
+    return seen[key]
+
+
 class TripleStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -20,16 +28,17 @@ class TripleStore:
     def add(self, triples: Iterable[Triple]) -> int:
         """Insert facts, ignoring exact duplicates; returns how many were new."""
         now = time.time()
-        added = 0
+        encoded: dict[int, str] = {}
+        rows = [
+            (t.subject, t.predicate, t.object, _encode(t.provenance, encoded), now) for t in triples
+        ]
         with self._db.transaction() as conn:
-            for t in triples:
-                cursor = conn.execute(
-                    "INSERT OR IGNORE INTO triples (subject, predicate, object, provenance,"
-                    " created_at) VALUES (?, ?, ?, ?, ?)",
-                    (t.subject, t.predicate, t.object, json.dumps(t.provenance), now),
-                )
-                added += cursor.rowcount
-        return added
+            cursor = conn.executemany(
+                "INSERT OR IGNORE INTO triples (subject, predicate, object, provenance,"
+                " created_at) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+            return max(cursor.rowcount, 0)
 
     def query(
         self,
