@@ -6,7 +6,7 @@ the loop with the real rustc. The baseline in the same run applies only the comp
 suggestions (no classification into graph edits). Then times 1,000 items from graph to source.
 
     python benchmarks/cegis.py            # 40 graphs (8 per kind)
-    python benchmarks/cegis.py --full     # 100 graphs (20 per kind)
+    python benchmarks/cegis.py --full     # 120 graphs (24 per kind)
 """
 
 from __future__ import annotations
@@ -36,7 +36,18 @@ from codeloop.knowledge import (
 from codeloop.store import Store
 
 RESULTS = Path(__file__).parent / "results" / "cegis.json"
-NAMES = ["Cart", "Order", "Ledger", "Sensor", "Player", "Invoice", "Route", "Account", "Packet", "Recipe"]
+NAMES = [
+    "Cart",
+    "Order",
+    "Ledger",
+    "Sensor",
+    "Player",
+    "Invoice",
+    "Route",
+    "Account",
+    "Packet",
+    "Recipe",
+]
 OWNERS = ["owner", "label", "title", "name", "tag"]
 COUNTS = ["count", "hits", "total", "level", "score"]
 NUMBERS = ["u64", "u32", "i64", "usize", "u16"]
@@ -53,7 +64,9 @@ KINDS = ["type_mismatch", "unresolved", "missing_trait", "ownership", "syntax"]
 Seed = Callable[[CodeGraph, str], None]
 
 
-def base_crate(library: TemplateLibrary, rng: random.Random, name: str) -> tuple[CodeModule, dict[str, str]]:
+def base_crate(
+    library: TemplateLibrary, rng: random.Random, name: str
+) -> tuple[CodeModule, dict[str, str]]:
     owner, count, number = rng.choice(OWNERS), rng.choice(COUNTS), rng.choice(NUMBERS)
     collection, path = rng.choice(COLLECTIONS)
     fields = f"{owner}: String, {count}: {number}, items: {collection}"
@@ -76,8 +89,29 @@ def base_crate(library: TemplateLibrary, rng: random.Random, name: str) -> tuple
     assert isinstance(methods, CodeSignature)
     for method in methods.items:
         method.body = bodies[method.name]
-    module = CodeModule(name=name.lower(), uses=[path], children=[*items, methods])
-    return module, {"owner": owner, "count": count, "number": number, "path": path, "collection": collection}
+    summary = parse_rust(
+        "pub trait Summary { fn summary(&self) -> String; fn weight(&self) -> u32; }"
+        f" impl Summary for {name} {{ fn summary(&self) -> String {{}} fn weight(&self) -> u32 {{}} }}"
+    )
+    impl = summary[1]
+    assert isinstance(impl, CodeSignature)
+    impl.items[0].body = f"self.{owner}.clone()"
+    impl.items[1].body = "1"
+    helpers = parse_rust(
+        "pub fn consume(data: Vec<u8>) -> usize {} pub fn use_twice(data: Vec<u8>) -> usize {}"
+    )
+    helpers[0].body = "data.len()"  # type: ignore[union-attr]
+    helpers[1].body = "let a = consume(data.clone());\na + consume(data)"  # type: ignore[union-attr]
+    module = CodeModule(
+        name=name.lower(), uses=[path], children=[*items, methods, *summary, *helpers]
+    )
+    return module, {
+        "owner": owner,
+        "count": count,
+        "number": number,
+        "path": path,
+        "collection": collection,
+    }
 
 
 def defects(name: str, facts: dict[str, str], variant: int) -> dict[str, Seed]:
@@ -93,24 +127,35 @@ def defects(name: str, facts: dict[str, str], variant: int) -> dict[str, Seed]:
             g.set(f"{m}{new}#param1", "code:type", WRONG[facts["number"]], prov)
 
     def unresolved(g: CodeGraph, m: str) -> None:
-        g.triples.remove_fact(m, "code:depends-on", facts["path"])
+        if variant % 2:
+            g.set(f"{m}::{name}#field.{facts['owner']}", "code:type", "Strng", prov)
+        else:
+            g.triples.remove_fact(m, "code:depends-on", facts["path"])
 
     def missing_trait(g: CodeGraph, m: str) -> None:
-        if variant % 3 == 0:
+        if variant % 4 == 0:
             g.triples.remove_fact(f"{m}::{name}", "code:derives", "Debug")
-        elif variant % 3 == 1:
+        elif variant % 4 == 1:
             g.set(f"{m}{impl}::show", "code:body", "self.to_string()", prov)
-        else:
+        elif variant % 4 == 2:
             g.set(f"{m}{impl}::same", "code:body", "self == other", prov)
+        else:
+            g.remove(f"{m}::<impl Summary for {name}>::weight")
 
     def ownership(g: CodeGraph, m: str) -> None:
-        if variant % 2:
+        if variant % 3 == 0:
+            g.set(f"{m}{impl}::size#param0", "code:type", "self", prov)
+        elif variant % 3 == 1:
             g.set(f"{m}{impl}::bump#param0", "code:type", "&self", prov)
         else:
-            g.set(f"{m}{impl}::size#param0", "code:type", "self", prov)
+            g.set(f"{m}::use_twice", "code:body", "consume(data) + consume(data)", prov)
 
     def syntax(g: CodeGraph, m: str) -> None:
-        broken = facts["collection"][:-1] if facts["collection"].endswith(">") else facts["collection"] + ">"
+        broken = (
+            facts["collection"][:-1]
+            if facts["collection"].endswith(">")
+            else facts["collection"] + ">"
+        )
         target = f"{m}::{name}#field.items" if variant % 2 else f"{m}{new}#param2"
         g.set(target, "code:type", broken, prov)
 
@@ -171,7 +216,9 @@ def summarise(rows: list[dict[str, object]]) -> dict[str, object]:
         "defects_detected": sum(bool(r["defect_detected"]) for r in rows),
         "fixed_within_3": len(fixed),
         "share_fixed": round(len(fixed) / len(rows), 4),
-        "repairs_per_fix_mean": round(statistics.mean([int(r["repairs"]) for r in fixed]), 3) if fixed else None,  # type: ignore[call-overload]
+        "repairs_per_fix_mean": round(statistics.mean([int(r["repairs"]) for r in fixed]), 3)
+        if fixed
+        else None,  # type: ignore[call-overload]
         "seconds_per_attempt_mean": round(statistics.mean(seconds), 4),
         "seconds_per_attempt_p50": round(statistics.median(seconds), 4),
         "per_kind": per_kind,
@@ -196,7 +243,9 @@ async def generation_speed(items: int, folder: Path) -> dict[str, float]:
             count += 1 + len(item.items)
         children += built
         index += 1
-    graph.put(CodeModule(name="speed", children=children), "rust:speed", Provenance(how="generated"))
+    graph.put(
+        CodeModule(name="speed", children=children), "rust:speed", Provenance(how="generated")
+    )
     started = time.perf_counter()
     module = graph.module("rust:speed")
     read = time.perf_counter()
@@ -217,9 +266,9 @@ async def generation_speed(items: int, folder: Path) -> dict[str, float]:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="100 graphs instead of 40")
+    parser.add_argument("--full", action="store_true", help="120 graphs instead of 40")
     args = parser.parse_args()
-    graphs = 100 if args.full else 40
+    graphs = 120 if args.full else 40
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         loop_rows = await run_cases(graphs, classified=True, folder=folder)
@@ -239,14 +288,23 @@ async def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"{'':28}{'CEGIS':>10}{'baseline':>10}")
-    for key in ("graphs", "defects_detected", "fixed_within_3", "share_fixed", "repairs_per_fix_mean",
-                "seconds_per_attempt_mean", "seconds_per_attempt_p50"):
+    for key in (
+        "graphs",
+        "defects_detected",
+        "fixed_within_3",
+        "share_fixed",
+        "repairs_per_fix_mean",
+        "seconds_per_attempt_mean",
+        "seconds_per_attempt_p50",
+    ):
         print(f"{key:28}{ours[key]!s:>10}{baseline[key]!s:>10}")
     for kind in KINDS:
         a, b = ours["per_kind"][kind], baseline["per_kind"][kind]  # type: ignore[index]
         print(f"  {kind:26}{a['fixed']:>5}/{a['graphs']:<4}{b['fixed']:>5}/{b['graphs']:<4}")
-    print(f"generation: {speed['items']} items graph→source {speed['graph_to_source_s']}s"
-          f" (read {speed['graph_read_s']}s, linearize {speed['linearize_s']}s), rustfmt {speed['rustfmt_s']}s")
+    print(
+        f"generation: {speed['items']} items graph→source {speed['graph_to_source_s']}s"
+        f" (read {speed['graph_read_s']}s, linearize {speed['linearize_s']}s), rustfmt {speed['rustfmt_s']}s"
+    )
     print(f"wrote {RESULTS}")
 
 

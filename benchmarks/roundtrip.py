@@ -95,13 +95,19 @@ async def run_language(lang: str, files: list[Path], folder: Path) -> dict[str, 
     started = time.perf_counter()
     report = Ingestor(graph, store.kg_files).ingest(files)
     ingest_s = time.perf_counter() - started
-    parse = (lambda s, n: parse_rust_module(s, name=n).module) if lang == "rust" else (
-        lambda s, n: parse_python_module(s, name=n).module
+    parse = (
+        (lambda s, n: parse_rust_module(s, name=n).module)
+        if lang == "rust"
+        else (lambda s, n: parse_python_module(s, name=n).module)
     )
     linearize = linearize_rust if lang == "rust" else linearize_python
     fmt = format_rust if lang == "rust" else format_python
     totals = Counter[str]()
-    failures: dict[str, Counter[str]] = {"tree": Counter(), "graph": Counter(), "formatted": Counter()}
+    failures: dict[str, Counter[str]] = {
+        "tree": Counter(),
+        "graph": Counter(),
+        "formatted": Counter(),
+    }
     examples: list[dict[str, str]] = []
     linearize_s = 0.0
     for path in files:
@@ -131,7 +137,9 @@ async def run_language(lang: str, files: list[Path], folder: Path) -> dict[str, 
                 kind = _kind(item, shape, graph_back)
                 failures["graph"][kind] += 1
                 if len(examples) < 15:
-                    examples.append({"file": path.name, "item": f"{item.kind} {item.name}", "kind": kind})
+                    examples.append(
+                        {"file": path.name, "item": f"{item.kind} {item.name}", "kind": kind}
+                    )
             del stored_item
         # one formatter call per file: the whole stored module
         try:
@@ -145,7 +153,9 @@ async def run_language(lang: str, files: list[Path], folder: Path) -> dict[str, 
             failures["formatted"]["formatter rejected the file"] += len(originals)
     store.close()
     items = totals["items"]
-    shares = {k: round(1 - sum(v.values()) / items, 5) if items else 0.0 for k, v in failures.items()}
+    shares = {
+        k: round(1 - sum(v.values()) / items, 5) if items else 0.0 for k, v in failures.items()
+    }
     return {
         "files": len(files),
         "items": items,
@@ -191,8 +201,12 @@ def _count(lang: str) -> Callable[[Path], int]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="every item, not a 2,000-item sample")
-    parser.add_argument("--items", type=int, default=2200, help="items per language (sampled by file)")
-    parser.add_argument("--rust-dir", type=Path, action="append", default=[], help="more Rust sources")
+    parser.add_argument(
+        "--items", type=int, default=2200, help="items per language (sampled by file)"
+    )
+    parser.add_argument(
+        "--rust-dir", type=Path, action="append", default=[], help="more Rust sources"
+    )
     args = parser.parse_args()
     want = None if args.full else args.items
     with tempfile.TemporaryDirectory() as tmp:
@@ -202,25 +216,35 @@ async def main() -> None:
         for extra in args.rust_dir:
             rust_files += sorted(extra.rglob("*.rs"))
         py_files = sorted(
-            p for p in python_stdlib().rglob("*.py")
+            p
+            for p in python_stdlib().rglob("*.py")
             if "site-packages" not in p.parts and "test" not in p.parts and "tests" not in p.parts
         )
         result = {
-            "rust": await run_language("rust", pick_files(rust_files, _count("rust"), want), folder),
-            "python": await run_language("python", pick_files(py_files, _count("python"), want), folder),
+            "rust": await run_language(
+                "rust", pick_files(rust_files, _count("rust"), want), folder
+            ),
+            "python": await run_language(
+                "python", pick_files(py_files, _count("python"), want), folder
+            ),
         }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"{'':10}{'files':>7}{'items':>8}{'tree':>9}{'graph':>9}{'formatted':>11}{'ingest s':>10}")
+    target = RESULTS.with_name("roundtrip-full.json") if args.full else RESULTS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(
+        f"{'':10}{'files':>7}{'items':>8}{'tree':>9}{'graph':>9}{'formatted':>11}{'ingest s':>10}"
+    )
     for lang, r in result.items():
         s = r["share_round_trip"]
-        print(f"{lang:10}{r['files']:>7}{r['items']:>8}{s['tree']:>9.2%}{s['graph']:>9.2%}"
-              f"{s['formatted']:>11.2%}{r['ingest_s']:>10}")
+        print(
+            f"{lang:10}{r['files']:>7}{r['items']:>8}{s['tree']:>9.2%}{s['graph']:>9.2%}"
+            f"{s['formatted']:>11.2%}{r['ingest_s']:>10}"
+        )
     for lang, r in result.items():
         for path, kinds in r["failures_by_kind"].items():
             for kind, n in list(kinds.items())[:6]:
                 print(f"  {lang} {path}: {n} × {kind}")
-    print(f"wrote {RESULTS}")
+    print(f"wrote {target}")
 
 
 if __name__ == "__main__":

@@ -633,7 +633,10 @@ class CegisLoop:
         reparsed = parse_rust(patched[start : end + delta])
         if len(reparsed) != 1 or not isinstance(reparsed[0], CodeSignature):
             return None
-        new = _keep_bodies(reparsed[0], holder)
+        # the span covered the item itself: its doc and attributes sit outside it, keep them
+        new = _keep_bodies(reparsed[0], holder).model_copy(
+            update={"doc": holder.doc, "attributes": holder.attributes, "derives": holder.derives}
+        )
         self._graph.replace(holder.entity, new, self._provenance(number, d))
         return Edit(
             kind=kind,
