@@ -73,8 +73,9 @@ def base_crate(
     items = library.instantiate("struct", {"Type": name, "fields": fields}).items
     items += library.instantiate("new-constructor", {"Type": name, "fields": fields}).items
     methods = parse_rust(
-        f"impl {name} {{ fn bump(&mut self) {{}} fn size(&self) -> usize {{}} fn twice(self) -> usize {{}}"
-        f" fn get(&self) -> {number} {{}} fn describe(&self) -> String {{}} fn show(&self) -> String {{}}"
+        f"impl {name} {{ fn bump(&mut self) {{}} fn size(&self) -> usize {{}}"
+        f" fn twice(self) -> usize {{}} fn get(&self) -> {number} {{}}"
+        f" fn describe(&self) -> String {{}} fn show(&self) -> String {{}}"
         f" fn same(&self, other: &Self) -> bool {{}} }}"
     )[0]
     bodies = {
@@ -91,7 +92,8 @@ def base_crate(
         method.body = bodies[method.name]
     summary = parse_rust(
         "pub trait Summary { fn summary(&self) -> String; fn weight(&self) -> u32; }"
-        f" impl Summary for {name} {{ fn summary(&self) -> String {{}} fn weight(&self) -> u32 {{}} }}"
+        f" impl Summary for {name} {{ fn summary(&self) -> String {{}}"
+        " fn weight(&self) -> u32 {} }"
     )
     impl = summary[1]
     assert isinstance(impl, CodeSignature)
@@ -303,7 +305,8 @@ async def main() -> None:
         print(f"  {kind:26}{a['fixed']:>5}/{a['graphs']:<4}{b['fixed']:>5}/{b['graphs']:<4}")
     print(
         f"generation: {speed['items']} items graph→source {speed['graph_to_source_s']}s"
-        f" (read {speed['graph_read_s']}s, linearize {speed['linearize_s']}s), rustfmt {speed['rustfmt_s']}s"
+        f" (read {speed['graph_read_s']}s, linearize {speed['linearize_s']}s),"
+        f" rustfmt {speed['rustfmt_s']}s"
     )
     print(f"wrote {RESULTS}")
 

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from _corpora import python_stdlib, rust_std_sources
-
 from codeloop.errors import UserInputError, ValidationFailed
 from codeloop.knowledge import (
     CodeGraph,
