@@ -233,7 +233,8 @@ class CodeGraph:
                 fact(predicate, sub_id)
                 fact(POSITION, str(index), sub_id)
                 self._emit(sub, sub_id, prov, out, line)
-        for label, predicate, attr in (("field", FIELD, "fields"), ("variant", VARIANT, "variants")):
+        named = (("field", FIELD, "fields"), ("variant", VARIANT, "variants"))
+        for label, predicate, attr in named:
             for index, sub in enumerate(values.get(attr) or ()):
                 sub_id = f"{entity}#{label}.{sub.name}"
                 fact(predicate, sub_id)
