@@ -209,3 +209,21 @@ def test_public_surface_is_pinned() -> None:
             "rust_syntax_errors",
         ]
     )
+
+
+def test_python_entities_generate_formatted_python(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "maths.py").write_text(
+        "def add(a: int, b: int = 2) -> int:\n    '''Add.'''\n    return a + b\n"
+    )
+    assert cli(capsys, "kg", "ingest", str(package))[0] == 0
+    code, out, err = cli(capsys, "kg", "gen", "pkg.maths.add", "--scope", "fn", "--lang", "python")
+    assert code == 0, err
+    assert (
+        out
+        == 'def add(a: int, b: int = 2) -> int:\n    """Add."""\n    raise NotImplementedError\n'
+    )

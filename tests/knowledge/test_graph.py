@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from codeloop.errors import UserInputError
-from codeloop.knowledge import CodeGraph, CodeSignature, Provenance, parse_rust_module
+from codeloop.knowledge import CodeGraph, CodeSignature, Param, Provenance, parse_rust_module
 
 SOURCE = """
 use std::collections::HashMap;
@@ -84,3 +87,45 @@ def test_set_put_child_replace_and_remove(loaded: CodeGraph) -> None:
 def test_unknown_entity_names_the_fix(graph: CodeGraph) -> None:
     with pytest.raises(UserInputError, match="no code entity 'rust:nope'.*codeloop kg query"):
         graph.tree("rust:nope")
+
+
+def test_data_flows_are_stored_and_rendered(graph: CodeGraph, tmp_path: Path) -> None:
+    from codeloop.knowledge import CodeModule, DataFlow, FlowStep, linearize_rust
+    from codeloop.knowledge.rust_linearize import flow_expression
+
+    flow = DataFlow(
+        name="evens",
+        source="values.iter()",
+        steps=[FlowStep(op="filter", arg="|v| **v % 2 == 0"), FlowStep(op="map", arg="|v| v * 10")],
+        sink="collect()",
+    )
+    fn = CodeSignature(
+        kind="fn",
+        name="evens",
+        visibility="pub",
+        params=[Param(name="values", type="&[u32]")],
+        returns="Vec<u32>",
+        body=flow_expression(flow),
+    )
+    graph.put(CodeModule(name="flows", children=[flow, fn]), "rust:flows", INGESTED)
+    module = graph.module("rust:flows")
+    assert module.children[0].shape() == flow.shape()
+    assert graph.children("rust:flows") == ["rust:flows::evens", "rust:flows::evens[2]"]
+    source = linearize_rust(module)
+    assert "// data flow `evens`:\n//   values.iter()\n//   .filter(|v| **v % 2 == 0)" in source
+    (tmp_path / "lib.rs").write_text(source)
+    done = subprocess.run(
+        [
+            "rustc",
+            "--crate-type",
+            "lib",
+            "--emit=metadata",
+            "--out-dir",
+            str(tmp_path),
+            str(tmp_path / "lib.rs"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
