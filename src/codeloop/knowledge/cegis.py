@@ -20,8 +20,8 @@ from codeloop.knowledge._text import canonical_rust
 from codeloop.knowledge.graph import CodeGraph, Provenance
 from codeloop.knowledge.locate import Location, locate
 from codeloop.knowledge.rust_linearize import linearize_rust
-from codeloop.knowledge.rust_parse import parse_rust, rust_syntax_errors
-from codeloop.knowledge.templates import TemplateLibrary
+from codeloop.knowledge.rust_parse import parse_rust, rust_parser, rust_syntax_errors
+from codeloop.knowledge.templates import TemplateLibrary, std_trait_stubs
 from codeloop.knowledge.toolchain import CompilerDiagnostic, RustChecker
 from codeloop.knowledge.tree import CodeItem, CodeModule, CodeSignature, FieldDef, Param
 
@@ -469,8 +469,6 @@ class CegisLoop:
             ]
             break
         if not stubs:
-            from codeloop.knowledge.templates import std_trait_stubs
-
             stubs = std_trait_stubs(impl.trait)
         added = []
         prov = self._provenance(number, d)
@@ -649,9 +647,7 @@ class CegisLoop:
 
 
 def _container_span(code: str, where: Location) -> tuple[int, int]:
-    from codeloop.knowledge.rust_parse import _parser
-
-    root = _parser().parse(code.encode("utf-8")).root_node
+    root = rust_parser().parse(code.encode("utf-8")).root_node
     node = root.descendant_for_byte_range(where.item_start, where.item_end)
     while node is not None and node.type not in ("impl_item", "trait_item"):
         node = node.parent

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from codeloop.knowledge.rust_parse import _ITEM_KINDS, _parser
+from codeloop.knowledge.rust_parse import ITEM_KINDS, rust_parser
 from codeloop.knowledge.tree import CodeModule, CodeSignature, DataFlow, FieldDef, Param
 
 __all__ = ["Location", "locate"]
@@ -33,7 +33,7 @@ class Location:
 
 
 def _items(container: ts.Node) -> list[ts.Node]:
-    return [c for c in container.named_children if c.type in _ITEM_KINDS or c.type == "mod_item"]
+    return [c for c in container.named_children if c.type in ITEM_KINDS or c.type == "mod_item"]
 
 
 def _inside(node: ts.Node, byte: int) -> bool:
@@ -41,7 +41,7 @@ def _inside(node: ts.Node, byte: int) -> bool:
 
 
 def locate(source: str, module: CodeModule, byte: int) -> Location:
-    root = _parser().parse(source.encode("utf-8")).root_node
+    root = rust_parser().parse(source.encode("utf-8")).root_node
     return _in_module(root, module, byte)
 
 

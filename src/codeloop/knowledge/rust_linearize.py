@@ -53,17 +53,13 @@ def _module_body(module: CodeModule, lines: list[str], pad: str) -> None:
     _doc(module.doc, lines, pad, "//!")
     lines.extend(f"{pad}#![{a}]" for a in module.attributes)
     for path in module.uses:
-        lines.append(f"{pad}use {_use(path)};")
+        lines.append(f"{pad}use {path};")
     for path in module.reexports:
-        lines.append(f"{pad}pub use {_use(path)};")
+        lines.append(f"{pad}pub use {path};")
     for index, child in enumerate(module.children):
         if index or module.uses or module.reexports or module.doc or module.attributes:
             lines.append("")
         _item(child, lines, pad)
-
-
-def _use(path: str) -> str:
-    return path
 
 
 def _item(item: CodeItem, lines: list[str], pad: str) -> None:

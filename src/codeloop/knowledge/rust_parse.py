@@ -24,9 +24,17 @@ from codeloop.knowledge.tree import (
     Variant,
 )
 
-__all__ = ["RustParse", "flatten_use", "parse_rust", "parse_rust_module", "rust_syntax_errors"]
+__all__ = [
+    "ITEM_KINDS",
+    "RustParse",
+    "flatten_use",
+    "parse_rust",
+    "parse_rust_module",
+    "rust_parser",
+    "rust_syntax_errors",
+]
 
-_ITEM_KINDS = {
+ITEM_KINDS = {
     "function_item": "fn",
     "function_signature_item": "fn",
     "struct_item": "struct",
@@ -43,7 +51,8 @@ _SKIPPED = {"macro_invocation", "macro_definition", "foreign_mod_item", "extern_
 
 
 @cache
-def _parser() -> ts.Parser:
+def rust_parser() -> ts.Parser:
+    """The tree-sitter parser for Rust (built once per process)."""
     return ts.Parser(ts.Language(tree_sitter_rust.language()))
 
 
@@ -79,7 +88,7 @@ def rust_syntax_errors(source: str) -> list[tuple[int, str]]:
             for child in node.children:
                 walk(child)
 
-    walk(_parser().parse(source.encode("utf-8")).root_node)
+    walk(rust_parser().parse(source.encode("utf-8")).root_node)
     return found
 
 
@@ -89,7 +98,7 @@ def parse_rust(source: str) -> list[CodeItem]:
 
 
 def parse_rust_module(source: str, *, name: str) -> RustParse:
-    tree = _parser().parse(source.encode("utf-8"))
+    tree = rust_parser().parse(source.encode("utf-8"))
     builder = _Builder()
     module = CodeModule(name=name)
     builder.fill_module(module, tree.root_node)
@@ -170,14 +179,14 @@ class _Builder:
                     self.fill_module(sub, body)
                 module.children.append(sub)
                 continue
-            if kind in _SKIPPED or kind not in _ITEM_KINDS:
+            if kind in _SKIPPED or kind not in ITEM_KINDS:
                 if kind not in ("empty_statement",):
                     self.skipped += 1
                 continue
             module.children.append(self.item(node, doc, attrs))
 
     def item(self, node: ts.Node, doc: str, attrs: list[str]) -> CodeSignature:
-        kind = _ITEM_KINDS[node.type]
+        kind = ITEM_KINDS[node.type]
         derives = [d for a in attrs if a.startswith("derive(") for d in _derive_list(a)]
         sig = CodeSignature(
             kind=kind,  # type: ignore[arg-type]
@@ -278,7 +287,7 @@ class _Builder:
             if child.type == "attribute_item":
                 pending_attrs.append(_canon(child.named_children[0]))
                 continue
-            if child.type in _ITEM_KINDS:
+            if child.type in ITEM_KINDS:
                 sig.items.append(self.item(child, "\n".join(pending_doc), pending_attrs))
             else:
                 self.skipped += 1

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -263,6 +263,3 @@ class CargoChecker:
         return CheckResult(
             ok=code == 0, diagnostics=diagnostics, seconds=time.perf_counter() - started
         )
-
-
-CheckerName = Literal["rustc", "cargo"]
