@@ -129,3 +129,16 @@ def test_data_flows_are_stored_and_rendered(graph: CodeGraph, tmp_path: Path) ->
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_cfg_twins_get_distinct_nodes(graph: CodeGraph) -> None:
+    source = (
+        "pub struct Seen {\n    #[cfg(unix)]\n    fd: i32,\n    #[cfg(windows)]\n    fd: u64,\n}\n"
+        "#[cfg(unix)]\nfn open() {}\n#[cfg(windows)]\nfn open() {}\n"
+    )
+    module = parse_rust_module(source, name="os").module
+    graph.put(module, "rust:os", INGESTED)
+    assert graph.module("rust:os").shape() == module.shape()
+    assert graph.children("rust:os") == ["rust:os::Seen", "rust:os::open", "rust:os::open[2]"]
+    fields = [t.object for t in graph.triples.query("rust:os::Seen", "code:field")]
+    assert fields == ["rust:os::Seen#field.fd", "rust:os::Seen#field.fd[2]"]

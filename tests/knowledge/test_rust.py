@@ -127,6 +127,9 @@ def test_linearized_output_is_exact() -> None:
         ("fn(&str)->Result<(),E>", "fn(&str) -> Result<(), E>"),
         ("1.5e+10_f64", "1.5e+10_f64"),
         ('"a , b"', '"a , b"'),
+        ('&["a", "b", ]', '&["a", "b"]'),
+        ("(u8,)", "(u8, )"),
+        ("&'static [(&'static str, u8), ]", "&'static[(&'static str, u8)]"),
     ],
 )
 def test_canonical_spelling(text: str, canonical: str) -> None:

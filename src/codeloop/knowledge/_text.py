@@ -41,11 +41,31 @@ def _wordlike(kind: str) -> bool:
     return kind in ("word", "lifetime", "string", "char", "number")
 
 
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def _drop_trailing_commas(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``[a, b,]`` → ``[a, b]`` as rustfmt writes it; a one-element tuple ``(a,)`` keeps its comma."""
+    out: list[tuple[str, str]] = []
+    commas: list[int] = []
+    for kind, value in tokens:
+        if value in ("(", "[", "{"):
+            commas.append(0)
+        elif value == "," and commas:
+            commas[-1] += 1
+        elif value in _CLOSERS:
+            count = commas.pop() if commas else 0
+            if out and out[-1][1] == "," and not (value == ")" and count == 1):
+                out.pop()
+        out.append((kind, value))
+    return out
+
+
 def canonical_rust(text: str) -> str:
     """One spelling per token sequence: ``Vec< u8 >`` and ``Vec<u8>`` both become ``Vec<u8>``."""
     parts: list[str] = []
     previous: tuple[str, str] | None = None
-    for kind, value in _tokens(text):
+    for kind, value in _drop_trailing_commas(_tokens(text)):
         if previous is not None:
             pkind, pvalue = previous
             if (

@@ -235,8 +235,9 @@ class CodeGraph:
                 self._emit(sub, sub_id, prov, out, line)
         named = (("field", FIELD, "fields"), ("variant", VARIANT, "variants"))
         for label, predicate, attr in named:
+            seen: set[str] = set()
             for index, sub in enumerate(values.get(attr) or ()):
-                sub_id = f"{entity}#{label}.{sub.name}"
+                sub_id = _unique(f"{entity}#{label}.{sub.name}", seen)
                 fact(predicate, sub_id)
                 fact(POSITION, str(index), sub_id)
                 self._emit(sub, sub_id, prov, out, line)
@@ -345,7 +346,11 @@ def child_id(parent: str, item: CodeItem) -> str:
 
 
 def child_id_for(parent: str, item: CodeItem, taken: set[str]) -> str:
-    base = child_id(parent, item)
+    return _unique(child_id(parent, item), taken)
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    """``base``, or ``base[2]``, ``base[3]``… when items share a name (``#[cfg]`` twins)."""
     candidate, n = base, 1
     while candidate in taken:
         n += 1
