@@ -45,7 +45,7 @@ _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
 def _drop_trailing_commas(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``[a, b,]`` → ``[a, b]`` as rustfmt writes it; a one-element tuple ``(a,)`` keeps its comma."""
+    """``[a, b,]`` → ``[a, b]`` as rustfmt writes it; the 1-tuple ``(a,)`` keeps its comma."""
     out: list[tuple[str, str]] = []
     commas: list[int] = []
     for kind, value in tokens:
