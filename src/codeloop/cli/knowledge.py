@@ -66,7 +66,7 @@ def ingest(
 ) -> None:
     """Parse Rust (tree-sitter) and Python (ast) sources into code:* facts; skips unchanged files.
 
-    Example: codeloop kg ingest ./my_crate/src /usr/lib/python3.11/json
+    Example: codeloop kg ingest ./my_crate/src ./tools/scripts
     """
     app = app_context(ctx)
     ingestor = Ingestor(app.code_graph, app.store.kg_files)
