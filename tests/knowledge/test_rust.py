@@ -154,3 +154,14 @@ def test_macro_items_are_counted_as_skipped() -> None:
     assert parsed.skipped == 2
     assert [c.name for c in parsed.module.children] == ["f"]
     assert isinstance(parsed.module, CodeModule)
+
+
+def test_items_the_grammar_cannot_read_are_counted_not_stored() -> None:
+    """Nightly-only syntax (``[const]`` bounds) would be misread: such items are left out; an error
+    inside a function body does not matter, bodies are not part of the signature."""
+    parsed = parse_rust_module(
+        "pub struct A;\nimpl<T: [const] Eq> Eq for W<T> {}\nfn ok() { let x = ; }\npub struct B;\n",
+        name="x",
+    )
+    assert parsed.errors == 1
+    assert [c.name for c in parsed.module.children] == ["A", "ok", "B"]

@@ -183,6 +183,9 @@ class _Builder:
                 if kind not in ("empty_statement",):
                     self.skipped += 1
                 continue
+            if _signature_has_error(node):
+                self.errors += 1
+                continue
             module.children.append(self.item(node, doc, attrs))
 
     def item(self, node: ts.Node, doc: str, attrs: list[str]) -> CodeSignature:
@@ -287,7 +290,9 @@ class _Builder:
             if child.type == "attribute_item":
                 pending_attrs.append(_canon(child.named_children[0]))
                 continue
-            if child.type in ITEM_KINDS:
+            if child.type in ITEM_KINDS and _signature_has_error(child):
+                self.errors += 1
+            elif child.type in ITEM_KINDS:
                 sig.items.append(self.item(child, "\n".join(pending_doc), pending_attrs))
             else:
                 self.skipped += 1
@@ -310,6 +315,25 @@ class _Builder:
         self._const(sig, node)
         if any(c.type == "mutable_specifier" for c in node.named_children):
             sig.qualifiers = ["mut"]
+
+
+def _signature_has_error(node: ts.Node) -> bool:
+    """Syntax the grammar does not know (nightly-only forms) outside the item's body: such an
+    item would be read wrongly, so it is counted and left out rather than stored."""
+    if not node.has_error:
+        return False
+    body = node.child_by_field_name("body")
+    keep_members = node.type in ("impl_item", "trait_item")
+    for child in node.children:
+        if (
+            body is not None
+            and child.id == body.id
+            and (keep_members or node.type == "function_item")
+        ):
+            continue
+        if child.type == "ERROR" or child.is_missing or child.has_error:
+            return True
+    return False
 
 
 def _join(a: str, b: str) -> str:
