@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import ValidationError
 
 from codeloop.config import Settings
 from codeloop.errors import ConfigError
-from codeloop.knowledge import CodeGraph, TemplateLibrary
 from codeloop.models import ModelFactory
 from codeloop.store import Store
+
+if TYPE_CHECKING:
+    from codeloop.knowledge import CodeGraph, TemplateLibrary
 
 __all__ = ["AppContext", "app_context"]
 
@@ -29,11 +32,15 @@ class AppContext:
 
     @cached_property
     def code_graph(self) -> CodeGraph:
+        from codeloop.knowledge import CodeGraph
+
         return CodeGraph(self.store.triples)
 
     @cached_property
     def templates(self) -> TemplateLibrary:
         """Built-in templates, then those stored in the graph, then the configured folders."""
+        from codeloop.knowledge import TemplateLibrary
+
         library = TemplateLibrary.builtin()
         for template in TemplateLibrary.from_graph(self.code_graph):
             library.add(template)

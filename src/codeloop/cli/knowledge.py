@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
@@ -16,21 +16,10 @@ from rich.table import Table
 from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json
 from codeloop.errors import UserInputError
-from codeloop.knowledge import (
-    CargoChecker,
-    CodeBuilder,
-    GenerateRequest,
-    Generator,
-    Ingestor,
-    Provenance,
-    RustcChecker,
-    RustChecker,
-    make_plan,
-    parse_goal,
-)
-from codeloop.knowledge.ingest import discover
-from codeloop.knowledge.plan import Strategy
-from codeloop.models import ModelFactory
+
+if TYPE_CHECKING:
+    from codeloop.knowledge import RustChecker, Strategy
+    from codeloop.models import ModelFactory
 
 __all__ = ["register"]
 
@@ -68,6 +57,9 @@ def ingest(
 
     Example: codeloop kg ingest ./my_crate/src ./tools/scripts
     """
+    from codeloop.knowledge import Ingestor
+    from codeloop.knowledge.ingest import discover
+
     app = app_context(ctx)
     ingestor = Ingestor(app.code_graph, app.store.kg_files)
     files = discover(paths)
@@ -189,6 +181,8 @@ def gen(
 
     Example: codeloop kg gen --template builder --param Type=Config --param "fields=host: String"
     """
+    from codeloop.knowledge import GenerateRequest, Generator
+
     if scope not in ("fn", "struct", "enum", "trait", "impl", "module", "file"):
         raise UserInputError(
             f"--scope {scope!r} is not one of fn, struct, enum, trait, impl, module, file"
@@ -244,6 +238,8 @@ def templates(
 
     Example: codeloop kg templates --store
     """
+    from codeloop.knowledge import Provenance
+
     app = app_context(ctx)
     library = app.templates
     if store:
@@ -281,6 +277,8 @@ def plan(
 
     Example: codeloop kg plan "a builder for Config with fields host: String, port: u16"
     """
+    from codeloop.knowledge import make_plan, parse_goal
+
     result = make_plan(parse_goal(goal), _strategy(strategy), reference)
     if as_json:
         emit_json(result)
@@ -312,6 +310,8 @@ def build(
 
     Example: codeloop kg build "an error type AppError with variants Io(std::io::Error)" --out errs
     """
+    from codeloop.knowledge import CargoChecker, CodeBuilder, Ingestor, RustcChecker
+
     app = app_context(ctx)
     settings = app.settings.knowledge
 
