@@ -8,6 +8,8 @@ SURFACE = {
     "codeloop.store": [
         "CheckpointStore",
         "Database",
+        "IngestedFile",
+        "IngestedFileStore",
         "ResponseCache",
         "RunRecord",
         "RunStore",

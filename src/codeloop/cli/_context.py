@@ -15,6 +15,7 @@ from codeloop.models import ModelFactory
 from codeloop.store import Store
 
 if TYPE_CHECKING:
+    from codeloop.knowledge import CodeGraph, TemplateLibrary
     from codeloop.patterns.service import PatternService
 
 __all__ = ["AppContext", "app_context"]
@@ -41,6 +42,24 @@ class AppContext:
             sketch_bits=cfg.sketch_bits,
             candidates=cfg.candidates,
         )
+
+    @cached_property
+    def code_graph(self) -> CodeGraph:
+        from codeloop.knowledge import CodeGraph
+
+        return CodeGraph(self.store.triples)
+
+    @cached_property
+    def templates(self) -> TemplateLibrary:
+        """Built-in templates, then those stored in the graph, then the configured folders."""
+        from codeloop.knowledge import TemplateLibrary
+
+        library = TemplateLibrary.builtin()
+        for template in TemplateLibrary.from_graph(self.code_graph):
+            library.add(template)
+        for folder in self.settings.knowledge.template_dirs:
+            library.load_dir(folder)
+        return library
 
     @cached_property
     def models(self) -> ModelFactory:

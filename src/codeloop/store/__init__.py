@@ -8,6 +8,7 @@ from pathlib import Path
 from codeloop.store._db import Database
 from codeloop.store.cache import ResponseCache
 from codeloop.store.checkpoints import CheckpointStore
+from codeloop.store.kg_files import IngestedFile, IngestedFileStore
 from codeloop.store.records import RunRecord, StepRecord, Triple
 from codeloop.store.runs import RunStore
 from codeloop.store.trace import Trace
@@ -17,6 +18,8 @@ from codeloop.store.vectors import VectorRecord, VectorStore
 __all__ = [
     "CheckpointStore",
     "Database",
+    "IngestedFile",
+    "IngestedFileStore",
     "ResponseCache",
     "RunRecord",
     "RunStore",
@@ -39,6 +42,7 @@ class Store:
         self.cache = ResponseCache(self.db)
         self.checkpoints = CheckpointStore(self.db)
         self.triples = TripleStore(self.db)
+        self.kg_files = IngestedFileStore(self.db)
         self.vectors = VectorStore(self.db)
 
     def close(self) -> None:
