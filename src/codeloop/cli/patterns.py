@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         help="Learn code patterns: index, search, mine, analogy.", no_args_is_help=True
     )
     library = typer.Typer(
-        help="Library learning: shared abstractions → templates.", no_args_is_help=True
+        help="Library learning: abstractions shared by many functions.", no_args_is_help=True
     )
     patterns.command("index")(index_cmd)
     patterns.command("search")(search_cmd)
@@ -142,7 +142,7 @@ def learn_cmd(
     top_k: Annotated[int, typer.Option(min=1)] = 10,
     as_json: JsonOpt = False,
 ) -> None:
-    """Learn abstractions shared by many functions and store them as templates.
+    """Learn abstractions shared by many functions; store them in the code graph.
 
     Example: codeloop library learn src/ --top-k 10
     """
@@ -170,7 +170,7 @@ def learn_cmd(
         f"{report.result.engine}: {len(units)} functions, compression {report.compression:.3f}×"
         f" in {report.result.seconds:.2f}s"
     )
-    table = Table("template", "uses", "size", "body")
+    table = Table("abstraction", "uses", "size", "body")
     for name, a in zip(report.templates, report.result.abstractions, strict=True):
         table.add_row(name, str(a.uses), str(a.size), a.body)
     console.print(table)
