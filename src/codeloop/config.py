@@ -21,8 +21,10 @@ from pydantic_settings import (
 
 __all__ = [
     "BudgetSettings",
+    "KnowledgeSettings",
     "ModelSettings",
     "OrchestrateSettings",
+    "PatternSettings",
     "SandboxSettings",
     "Settings",
 ]
@@ -119,6 +121,23 @@ class OrchestrateSettings(_Section):
     )
 
 
+class KnowledgeSettings(_Section):
+    """Code generation from the knowledge graph."""
+
+    template_dirs: list[Path] = Field(default_factory=list)
+    max_attempts: int = Field(default=3, ge=0, le=20)
+    checker: Literal["cargo", "rustc"] = "cargo"
+    edition: str = "2021"
+
+
+class PatternSettings(_Section):
+    """The pattern index: a short sketch scanned exactly, then an exact re-rank of candidates."""
+
+    index_file: str = "patterns.npz"
+    sketch_bits: int = Field(default=1024, ge=64, le=10_000, multiple_of=8)
+    candidates: int = Field(default=200, ge=1)
+
+
 class Settings(BaseSettings):
     """All of codeloop's settings."""
 
@@ -139,6 +158,8 @@ class Settings(BaseSettings):
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     orchestrate: OrchestrateSettings = Field(default_factory=OrchestrateSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    patterns: PatternSettings = Field(default_factory=PatternSettings)
 
     @property
     def db_path(self) -> Path:
