@@ -17,7 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["BudgetSettings", "ModelSettings", "SandboxSettings", "Settings"]
+__all__ = ["BudgetSettings", "ModelSettings", "SandboxSettings", "Settings", "UISettings"]
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 
@@ -70,6 +70,18 @@ class SandboxSettings(_Section):
     pool_size: int = Field(default=2, ge=0)
 
 
+class UISettings(_Section):
+    """The dashboard (``codeloop ui``): where it listens and what it lets through."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+    token: str | None = Field(default=None, min_length=16)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    rate_per_minute: int = Field(default=600, ge=1)
+    burst: int = Field(default=60, ge=1)
+    max_connections: int = Field(default=64, ge=1)
+
+
 class Settings(BaseSettings):
     """All of codeloop's settings."""
 
@@ -89,6 +101,7 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    ui: UISettings = Field(default_factory=UISettings)
 
     @property
     def db_path(self) -> Path:
