@@ -37,7 +37,7 @@ def ui(
 
     Example: [bold]codeloop ui --port 8765[/bold], then open the printed address.
     """
-    from codeloop.ui import build_server, plan
+    from codeloop.ui import bind, build_server, plan
 
     ctx = AppContext()
     updates = {k: v for k, v in (("host", host), ("port", port), ("token", token)) if v is not None}
@@ -46,18 +46,24 @@ def ui(
     if port is not None and not 0 <= port <= 65535:
         raise UserInputError(f"--port {port} is not a port: give 0 to 65535")
     settings = ctx.settings.ui.model_copy(update=updates)
-    serve_plan = plan(settings)
-    server = build_server(ctx.store, serve_plan, settings)
-    console.print(f"codeloop dashboard on [bold]{serve_plan.url}[/bold]  (Ctrl+C stops it)")
-    if serve_plan.policy.token and not settings.token:
-        console.print(
-            "[yellow]listening beyond localhost: the link above carries a new token[/yellow]"
-        )
     try:
-        server.run()
+        sock = bind(settings.host, settings.port)
     except OSError as exc:
         raise UserInputError(
-            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}; pick another --port"
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror};"
+            " pick another --port or --host"
         ) from exc
+    serve_plan = plan(settings, sock.getsockname()[1])
+    server = build_server(ctx.store, serve_plan, settings)
+    console.print(
+        f"codeloop dashboard on {serve_plan.url}  (Ctrl+C stops it)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if serve_plan.policy.token and not settings.token:
+        console.print("[yellow]listening beyond localhost: the link carries a new token[/yellow]")
+    try:
+        server.run(sockets=[sock])
     finally:
+        sock.close()
         ctx.store.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from codeloop.ui._app import create_app
 from codeloop.ui._guard import Guard, GuardPolicy, RateLimiter
 from codeloop.ui._queries import Dashboard, build_tree, result_metrics
-from codeloop.ui._serve import ServePlan, build_server, is_loopback, plan
+from codeloop.ui._serve import ServePlan, bind, build_server, is_loopback, plan
 from codeloop.ui._views import (
     GraphPage,
     Progress,
@@ -32,6 +32,7 @@ __all__ = [
     "ServePlan",
     "Trace",
     "TraceNode",
+    "bind",
     "build_server",
     "build_tree",
     "create_app",

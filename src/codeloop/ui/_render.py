@@ -70,6 +70,8 @@ def _payload_sections(where: str, value: Any) -> list[Section]:
             sections.append(Section(kind="diff", label=label, lines=_classify(item.splitlines())))
         elif key in _DIAGNOSTIC_KEYS and isinstance(item, list):
             sections.append(Section(kind="diagnostics", label=label, rows=_diagnostics(item)))
+        elif key == "language" and language:
+            continue
         elif key == "messages" and isinstance(item, list):
             sections.append(Section(kind="text", label=label, text=_messages(item)))
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import socket
 from dataclasses import dataclass
 
 import uvicorn
@@ -14,7 +15,7 @@ from codeloop.store import Store
 from codeloop.ui._app import create_app
 from codeloop.ui._guard import GuardPolicy
 
-__all__ = ["LOOPBACK_NAMES", "ServePlan", "build_server", "is_loopback", "plan"]
+__all__ = ["LOOPBACK_NAMES", "ServePlan", "bind", "build_server", "is_loopback", "plan"]
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
@@ -41,7 +42,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def plan(settings: UISettings, *, port: int | None = None) -> ServePlan:
+def plan(settings: UISettings, port: int) -> ServePlan:
     """The policy for ``settings``: beyond loopback a token is always required."""
     local = is_loopback(settings.host)
     token = settings.token
@@ -54,17 +55,28 @@ def plan(settings: UISettings, *, port: int | None = None) -> ServePlan:
         burst=settings.burst,
         allowed_hosts=LOOPBACK_NAMES if local else None,
     )
-    return ServePlan(
-        host=settings.host, port=settings.port if port is None else port, policy=policy
-    )
+    return ServePlan(host=settings.host, port=port, policy=policy)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free port, read back with ``getsockname()``."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(256)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def build_server(store: Store, serve_plan: ServePlan, settings: UISettings) -> uvicorn.Server:
-    """A uvicorn server for the dashboard; ``server.run()`` blocks until interrupted."""
+    """A uvicorn server for the dashboard; ``server.run(sockets=[bind(...)])`` serves until
+    interrupted."""
     config = uvicorn.Config(
         create_app(store, serve_plan.policy),
-        host=serve_plan.host,
-        port=serve_plan.port,
         log_level="warning",
         access_log=False,
         server_header=False,
