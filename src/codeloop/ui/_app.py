@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -22,7 +22,7 @@ from codeloop.store import Store
 from codeloop.ui._guard import Guard, GuardPolicy
 from codeloop.ui._queries import Dashboard
 from codeloop.ui._render import line_chart, step_sections
-from codeloop.ui._views import QualityReport, RunFilter
+from codeloop.ui._views import QualityPoint, QualityReport, RunFilter
 
 __all__ = ["create_app"]
 
@@ -157,34 +157,40 @@ def _graph(dashboard: Dashboard, request: Request) -> Any:
 
 
 def _charts(report: QualityReport) -> list[Any]:
-    days = [p.day for p in report.points]
-    charts = [
-        line_chart(
-            "runs that ended ok",
-            list(zip(days, [p.ok_rate for p in report.points], strict=True)),
-            percent=True,
-        ),
-        line_chart(
-            "checks passed",
-            list(zip(days, [p.checks_passed_rate for p in report.points], strict=True)),
-            percent=True,
-        ),
+    """One chart per series over every calendar day of the window; days without runs are gaps."""
+    by_day = {p.day: p for p in report.points}
+    days = _calendar(report.points[0].day, report.points[-1].day) if report.points else []
+
+    def series(value: Callable[[QualityPoint], float | None]) -> list[tuple[str, float | None]]:
+        return [(d, value(by_day[d]) if d in by_day else None) for d in days]
+
+    rates: list[tuple[str, Callable[[QualityPoint], float | None]]] = [
+        ("runs that ended ok", lambda p: p.ok_rate),
+        ("checks passed", lambda p: p.checks_passed_rate),
     ]
-    charts += [
-        line_chart(
-            name.replace("_", " "),
-            list(zip(days, [p.metrics.get(name) for p in report.points], strict=True)),
-            percent=True,
-        )
-        for name in report.metric_names
+    rates += [(name.replace("_", " "), _metric(name)) for name in report.metric_names]
+    amounts: list[tuple[str, Callable[[QualityPoint], float | None]]] = [
+        ("runs", lambda p: float(p.runs)),
+        ("mean seconds per run", lambda p: p.mean_seconds),
+        ("tokens", lambda p: float(p.tokens)),
+        ("cost (USD)", lambda p: p.cost_usd),
     ]
-    charts += [
-        line_chart("runs", [(p.day, float(p.runs)) for p in report.points]),
-        line_chart("mean seconds per run", [(p.day, p.mean_seconds) for p in report.points]),
-        line_chart("tokens", [(p.day, float(p.tokens)) for p in report.points]),
-        line_chart("cost (USD)", [(p.day, p.cost_usd) for p in report.points]),
+    return [line_chart(title, series(v), percent=True) for title, v in rates] + [
+        line_chart(title, series(v)) for title, v in amounts
     ]
-    return charts
+
+
+def _metric(name: str) -> Callable[[QualityPoint], float | None]:
+    return lambda point: point.metrics.get(name)
+
+
+def _calendar(first: str, last: str) -> list[str]:
+    day, end = date.fromisoformat(first), date.fromisoformat(last)
+    days = []
+    while day <= end:
+        days.append(day.isoformat())
+        day += timedelta(days=1)
+    return days
 
 
 def _json(value: BaseModel) -> JSONResponse:

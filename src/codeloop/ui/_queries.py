@@ -287,6 +287,7 @@ def _day(timestamp: float) -> str:
 
 
 def _point(day: str, rows: list[Any], checks: list[bool]) -> QualityPoint:
+    ended = [r for r in rows if r["status"] != "running"]
     finished = [r["finished_at"] - r["created_at"] for r in rows if r["finished_at"] is not None]
     sums: dict[str, list[float]] = defaultdict(list)
     for row in rows:
@@ -296,7 +297,7 @@ def _point(day: str, rows: list[Any], checks: list[bool]) -> QualityPoint:
     return QualityPoint(
         day=day,
         runs=len(rows),
-        ok_rate=sum(r["status"] == "ok" for r in rows) / len(rows),
+        ok_rate=sum(r["status"] == "ok" for r in ended) / len(ended) if ended else None,
         mean_seconds=sum(finished) / len(finished) if finished else None,
         tokens=sum(int(r["tok"]) for r in rows),
         cost_usd=sum(float(r["cost"]) for r in rows),

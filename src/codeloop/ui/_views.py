@@ -95,7 +95,7 @@ class Progress(_View):
 class QualityPoint(_View):
     day: str
     runs: int
-    ok_rate: float
+    ok_rate: float | None  # among the runs that ended
     mean_seconds: float | None
     tokens: int
     cost_usd: float
