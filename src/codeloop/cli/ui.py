@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from codeloop.cli._context import AppContext
+from codeloop.cli._context import app_context
 from codeloop.cli._output import console
 from codeloop.errors import UserInputError
 
@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
 
 
 def ui(
+    ctx: typer.Context,
     host: Annotated[
         str | None,
         typer.Option(help="Address to listen on (default 127.0.0.1; others need a token)."),
@@ -39,13 +40,13 @@ def ui(
     """
     from codeloop.ui import bind, build_server, plan
 
-    ctx = AppContext()
+    context = app_context(ctx)
     updates = {k: v for k, v in (("host", host), ("port", port), ("token", token)) if v is not None}
     if token is not None and len(token) < 16:
         raise UserInputError("--token must be at least 16 characters: use a long random string")
     if port is not None and not 0 <= port <= 65535:
         raise UserInputError(f"--port {port} is not a port: give 0 to 65535")
-    settings = ctx.settings.ui.model_copy(update=updates)
+    settings = context.settings.ui.model_copy(update=updates)
     try:
         sock = bind(settings.host, settings.port)
     except OSError as exc:
@@ -54,7 +55,7 @@ def ui(
             " pick another --port or --host"
         ) from exc
     serve_plan = plan(settings, sock.getsockname()[1])
-    server = build_server(ctx.store, serve_plan, settings)
+    server = build_server(context.store, serve_plan, settings)
     console.print(
         f"codeloop dashboard on {serve_plan.url}  (Ctrl+C stops it)",
         highlight=False,
@@ -66,4 +67,4 @@ def ui(
         server.run(sockets=[sock])
     finally:
         sock.close()
-        ctx.store.close()
+        context.store.close()
