@@ -3,13 +3,28 @@ spans codeloop opens, and flush on exit."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+
 from codeloop.errors import ModelTimeout
 from codeloop.otel import conventions as cv
 from codeloop.otel import exporting
 from codeloop.telemetry import span
 
 
-def main() -> None:
+def wrapper() -> None:
+    """One call through the real model wrapper, as every capability makes it."""
+    from codeloop.models import ModelRequest
+    from codeloop.models.backends.scripted import ScriptedModel
+    from codeloop.models.wrapper import ManagedModel
+
+    model = ManagedModel("scripted:echo", ScriptedModel(["def add(a, b):\n    return a + b"]))
+    with exporting() as session:
+        assert session is not None
+        asyncio.run(model.complete(ModelRequest.of("write add")))
+
+
+def spans() -> None:
     with exporting() as session:
         assert session is not None
         model = "scripted:echo"
@@ -39,4 +54,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    wrapper() if os.environ.get("CODELOOP_EMIT") == "wrapper" else spans()

@@ -171,3 +171,18 @@ def test_unreachable_collector_does_not_fail_the_command(protocol: str) -> None:
     started = time.monotonic()
     emit("http://127.0.0.1:9", protocol, OTEL_EXPORTER_OTLP_TIMEOUT="1")
     assert time.monotonic() - started < 12  # bounded by the exporter timeout, not hung
+
+
+def test_the_model_wrapper_exports_its_calls(http_receiver: HttpReceiver) -> None:
+    emit(http_receiver.endpoint, "http/protobuf", CODELOOP_EMIT="wrapper")
+    chat = [s for s in spans(http_receiver) if s["name"].startswith("chat ")]
+    assert len(chat) == 1
+    attributes = chat[0]["attributes"]
+    assert attributes["gen_ai.operation.name"] == "chat"
+    assert attributes["gen_ai.provider.name"] == "scripted"
+    assert attributes["gen_ai.response.finish_reasons"] == ["stop"]
+    output_tokens = attributes["gen_ai.usage.output_tokens"]
+    assert output_tokens > 0
+    tokens = metric_points(http_receiver)["gen_ai.client.token.usage"]
+    assert sorted(a["gen_ai.token.type"] for a, _, _ in tokens) == ["input", "output"]
+    assert next(t for a, t, _ in tokens if a["gen_ai.token.type"] == "output") == output_tokens
