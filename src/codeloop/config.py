@@ -8,6 +8,7 @@ defaults.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +19,14 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["BudgetSettings", "ModelSettings", "SandboxSettings", "Settings", "UISettings"]
+__all__ = [
+    "BatchSettings",
+    "BudgetSettings",
+    "ModelSettings",
+    "SandboxSettings",
+    "Settings",
+    "UISettings",
+]
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 
@@ -71,6 +79,15 @@ class SandboxSettings(_Section):
     pool_size: int = Field(default=2, ge=0)
 
 
+class BatchSettings(_Section):
+    """Where batch work and ``map_async`` fan-out run: in this process, or on a Ray cluster."""
+
+    backend: Literal["local", "ray"] = "local"
+    concurrency: int = Field(default=4, ge=1)
+    ray_address: str | None = None  # None starts a private local Ray; "auto" joins `ray start`
+    ray_num_cpus: int | None = Field(default=None, ge=1)
+
+
 class UISettings(_Section):
     """The dashboard (``codeloop ui``): where it listens and what it lets through."""
 
@@ -102,6 +119,7 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
     ui: UISettings = Field(default_factory=UISettings)
 
     @property

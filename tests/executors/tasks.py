@@ -1,0 +1,42 @@
+"""Top-level task functions, importable by Ray workers."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+
+from codeloop.errors import LimitExceeded
+
+
+def digest(n: int) -> str:
+    """A little CPU work with one right answer."""
+    value = str(n).encode()
+    for _ in range(2000):
+        value = hashlib.sha256(value).digest()
+    return value.hex()[:12]
+
+
+async def async_square(n: int) -> int:
+    await asyncio.sleep(0.001)
+    return n * n
+
+
+def fail_on_three(n: int) -> int:
+    if n == 3:
+        raise ValueError(f"item {n} is bad")
+    return n
+
+
+def limit_on_two(n: int) -> int:
+    if n == 2:
+        raise LimitExceeded("wall", "took longer than 5s")
+    return n
+
+
+def worker_pid(_: int) -> int:
+    return os.getpid()
+
+
+def die(_: int) -> int:
+    os._exit(1)
