@@ -23,6 +23,7 @@ __all__ = [
     "BatchSettings",
     "BudgetSettings",
     "ModelSettings",
+    "OrchestrateSettings",
     "SandboxSettings",
     "Settings",
     "UISettings",
@@ -70,13 +71,53 @@ class BudgetSettings(_Section):
 
 
 class SandboxSettings(_Section):
-    """Default limits for sandboxed programs."""
+    """Default limits for sandboxed programs and how the sandbox isolates them.
+
+    ``isolation`` picks the OS layer (``auto`` prefers bubblewrap, then ``unshare``); ``unsafe``
+    allows running with no OS isolation at all when neither works (never the default).
+    """
 
     memory_mb: int = Field(default=512, ge=32)
     cpu_s: float = Field(default=1.0, gt=0)
     wall_s: float = Field(default=5.0, gt=0)
     output_bytes: int = Field(default=1_000_000, ge=1024)
+    file_mb: int = Field(default=16, ge=1)
+    tmp_mb: int = Field(default=64, ge=1)
+    open_files: int = Field(default=64, ge=16)
+    processes: int = Field(default=256, ge=8)
+    session_cpu_s: float = Field(default=120.0, gt=0)
     pool_size: int = Field(default=2, ge=0)
+    preload: list[str] = Field(default_factory=list)
+    validate_programs: bool = True
+    isolation: Literal["auto", "bwrap", "unshare"] = "auto"
+    unsafe: bool = False
+    uid: int = Field(default=65534, ge=1)
+
+
+class OrchestrateSettings(_Section):
+    """analyze / orchestrate / rlm: retries, the result variable, RLM bounds, model aliases."""
+
+    result_var: str = "final_report"
+    max_retries: int = Field(default=2, ge=0)
+    codegen_max_tokens: int = Field(default=1024, ge=16)
+    retry_temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    rlm_max_iterations: int = Field(default=8, ge=1)
+    rlm_max_depth: int = Field(default=1, ge=0)
+    rlm_max_output_chars: int = Field(default=2000, ge=100)
+    rlm_max_tokens: int = Field(default=512, ge=16)
+    program_wall_s: float = Field(default=600.0, gt=0)
+    program_cpu_s: float = Field(default=30.0, gt=0)
+    aliases: dict[str, str] = Field(
+        default_factory=lambda: {
+            "code-davinci-002": "coder",
+            "gpt-4.1": "planner",
+            "gpt-4o": "planner",
+            "gpt-4": "planner",
+            "gpt-4.1-mini": "worker",
+            "gpt-4o-mini": "worker",
+            "gpt-3.5-turbo": "worker",
+        }
+    )
 
 
 class BatchSettings(_Section):
@@ -119,6 +160,7 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    orchestrate: OrchestrateSettings = Field(default_factory=OrchestrateSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
     ui: UISettings = Field(default_factory=UISettings)
 

@@ -1,0 +1,296 @@
+"""Benchmark long-context answering: the model directly (context cut to its window), codeloop
+``rlm``, and optionally the ``rlms`` package (the RLM paper's reference library) pointed at the
+same embedded model through llama-cpp-python's OpenAI-compatible server on loopback.
+
+Tasks over generated records (seeded, so every run sees the same data): needle lookup, counting
+with a condition, top-k aggregation, per-item classification then aggregation.
+
+    python benchmarks/rlm.py                          # 10k characters, direct vs rlm
+    python benchmarks/rlm.py --sizes 10000,100000,1000000 --tasks needle,count
+    python benchmarks/rlm.py --rlms /path/to/rlms/site   # add the rlms library (see --help)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from codeloop.cli._context import AppContext
+from codeloop.cli.orchestrate import _program_limits, run_context
+from codeloop.config import Settings
+from codeloop.models.types import ModelRequest
+from codeloop.orchestrate import RecursiveLM, RLMOptions, RunContext
+
+RESULTS = Path(__file__).parent / "results" / "rlm.json"
+USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
+CITIES = ["Paris", "Lima", "Oslo", "Cairo", "Tokyo"]
+GOOD = ["great product, works perfectly", "love it, excellent quality", "very happy, recommend"]
+BAD = ["terrible, broke after a day", "awful quality, want a refund", "very disappointed, useless"]
+DIRECT_CHARS = 10_000  # what fits the embedded model's 4096-token window with the question
+
+
+@dataclass(frozen=True)
+class Case:
+    task: str
+    size: int
+    context: str
+    question: str
+    truth: Any
+
+
+def make_context(size: int, seed: int) -> tuple[str, list[dict[str, Any]]]:
+    rng = random.Random(seed)
+    records: list[dict[str, Any]] = []
+    lines: list[str] = []
+    total = 0
+    while total < size:
+        good = rng.random() < 0.6
+        record = {
+            "id": len(records),
+            "user": rng.choice(USERS),
+            "city": rng.choice(CITIES),
+            "amount": rng.randint(1, 500),
+            "status": rng.choice(["ok", "ok", "ok", "failed"]),
+            "review": rng.choice(GOOD if good else BAD),
+            "positive": good,
+        }
+        line = (
+            f"record {record['id']}: user={record['user']} city={record['city']}"
+            f" amount={record['amount']} status={record['status']} review: {record['review']}"
+        )
+        records.append(record)
+        lines.append(line)
+        total += len(line) + 1
+    return "\n".join(lines) + "\n", records
+
+
+def make_case(task: str, size: int) -> Case:
+    seed = size + len(task)
+    text, records = make_context(size, seed)
+    if task == "needle":
+        rng = random.Random(seed)
+        code = f"{rng.choice(['amber', 'cobalt', 'violet'])}-{rng.randint(1000, 9999)}"
+        lines = text.splitlines(keepends=True)
+        lines.insert(rng.randrange(len(lines)), f"NOTE: the secret passphrase is {code}.\n")
+        return Case(task, size, "".join(lines), "What is the secret passphrase?", code)
+    if task == "count":
+        truth = sum(1 for r in records if r["city"] == "Paris" and r["status"] == "failed")
+        question = "How many records have city=Paris and status=failed? Answer with a number."
+        return Case(task, size, text, question, truth)
+    if task == "topk":
+        totals: Counter[str] = Counter()
+        for r in records:
+            totals[r["user"]] += r["amount"]
+        truth = [u for u, _ in totals.most_common(3)]
+        question = (
+            "Which 3 users have the largest total amount over all records?"
+            " Answer with the three names, largest first, separated by commas."
+        )
+        return Case(task, size, text, question, truth)
+    truth = sum(1 for r in records if not r["positive"])
+    question = (
+        "Each record has a customer review. How many reviews are negative? Answer with a number."
+    )
+    return Case("classify", size, text, question, truth)
+
+
+def score(case: Case, answer: Any) -> bool:
+    text = str(answer or "")
+    if case.task == "needle":
+        return str(case.truth) in text
+    if case.task == "topk":
+        names = re.findall("|".join(USERS), text.lower())
+        return names[:3] == case.truth
+    numbers = [int(n) for n in re.findall(r"-?\d+", text.replace(",", ""))]
+    if not numbers:
+        return False
+    if case.task == "classify":  # a model classifies each review: allow 5 % error
+        return abs(numbers[0] - case.truth) <= max(1, 0.05 * case.truth)
+    return numbers[0] == case.truth
+
+
+async def direct(runs: RunContext, case: Case) -> dict[str, Any]:
+    cut = case.context[:DIRECT_CHARS]
+    prompt = f"{cut}\n\nQUESTION: {case.question}\nAnswer briefly."
+    started = time.monotonic()
+    response = await runs.router.role("planner").complete(ModelRequest.of(prompt, max_tokens=48))
+    return {
+        "answer": response.text.strip(),
+        "tokens": response.usage.total_tokens,
+        "calls": 1,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+async def codeloop_rlm(
+    runs: RunContext, case: Case, app: AppContext, iterations: int
+) -> dict[str, Any]:
+    options = RLMOptions(max_iterations=iterations, max_output_chars=1500, max_tokens=400)
+    report = await RecursiveLM(runs, options, _program_limits(app)).solve(
+        case.question, case.context
+    )
+    return {
+        "answer": report.answer,
+        "tokens": report.tokens,
+        "calls": report.calls,
+        "seconds": round(report.seconds, 1),
+        "finished": report.finished,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def llama_server(model_path: Path) -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server on loopback, for the rlms library."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host",
+         "127.0.0.1", "--port", str(port), "--n_ctx", "8192", "--n_threads", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def rlms_answer(base_url: str, case: Case, iterations: int) -> dict[str, Any]:
+    from rlm import RLM  # the reference library, installed beside codeloop for this benchmark
+
+    started = time.monotonic()
+    rlm = RLM(
+        backend="openai",
+        backend_kwargs={"base_url": base_url, "model_name": "local", "api_key": "none"},
+        max_iterations=iterations,
+        max_timeout=900,
+        sampling_args={"max_tokens": 400, "temperature": 0.0},
+    )
+    try:
+        result = rlm.completion(case.context, root_prompt=case.question)
+    except Exception as exc:  # the baseline's own failures are a result, not a crash
+        return {"answer": None, "error": f"{type(exc).__name__}: {exc}", "tokens": 0, "calls": 0,
+                "seconds": round(time.monotonic() - started, 1)}  # fmt: skip
+    usage = result.usage_summary.model_usage_summaries.values()
+    return {
+        "answer": result.response,
+        "tokens": sum(u.total_input_tokens + u.total_output_tokens for u in usage),
+        "calls": sum(u.total_calls for u in usage),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    app = AppContext(Settings())
+    cases = [make_case(t, s) for s in args.sizes for t in args.tasks]
+    rows: list[dict[str, Any]] = []
+    console = Console()
+    async with run_context(app) as runs:
+        for case in cases:
+            row: dict[str, Any] = {"task": case.task, "size": case.size, "truth": case.truth}
+            for method in args.methods:
+                if method == "direct":
+                    cell = await direct(runs, case)
+                elif method == "rlm":
+                    cell = await codeloop_rlm(runs, case, app, args.iterations)
+                else:
+                    continue
+                cell["correct"] = score(case, cell["answer"])
+                row[method] = cell
+                console.print(
+                    f"{case.task} {case.size} {method}: {cell['answer']!r} ({cell['correct']})"
+                )
+            rows.append(row)
+    if "rlms" in args.methods:
+        model_path = app.models.local_path(app.settings.models.planner.split(":", 1)[1])
+        with llama_server(model_path) as base_url:
+            for row, case in zip(rows, cases, strict=True):
+                cell = await asyncio.to_thread(rlms_answer, base_url, case, args.iterations)
+                cell["correct"] = score(case, cell["answer"])
+                row["rlms"] = cell
+                console.print(
+                    f"{case.task} {case.size} rlms: {cell['answer']!r} ({cell['correct']})"
+                )
+    return {"rows": rows, "summary": summarise(rows, args.methods)}
+
+
+def summarise(rows: list[dict[str, Any]], methods: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for method in methods:
+        cells = [r[method] for r in rows if method in r]
+        above = [r[method] for r in rows if method in r and r["size"] > DIRECT_CHARS]
+        if not cells:
+            continue
+        out[method] = {
+            "accuracy": round(sum(c["correct"] for c in cells) / len(cells), 3),
+            "accuracy_above_window": (
+                round(sum(c["correct"] for c in above) / len(above), 3) if above else None
+            ),
+            "tokens_per_cell": round(sum(c["tokens"] for c in cells) / len(cells)),
+            "seconds_per_cell": round(sum(c["seconds"] for c in cells) / len(cells), 1),
+        }
+    if "direct" in out and "rlm" in out and out["direct"]["accuracy"]:
+        out["rlm_vs_direct_accuracy"] = round(out["rlm"]["accuracy"] / out["direct"]["accuracy"], 2)
+    return out
+
+
+def show(result: dict[str, Any], methods: list[str]) -> None:
+    table = Table("task", "size", *[f"{m} (ok · tokens · s)" for m in methods])
+    for r in result["rows"]:
+        cells = []
+        for m in methods:
+            c = r.get(m)
+            cells.append(
+                f"{'✓' if c['correct'] else '✗'} · {c['tokens']} · {c['seconds']}" if c else "-"
+            )
+        table.add_row(r["task"], str(r["size"]), *cells)
+    console = Console()
+    console.print(table)
+    console.print(result["summary"])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000", help="comma-separated context sizes (chars)")
+    parser.add_argument("--tasks", default="needle,count,topk,classify")
+    parser.add_argument("--methods", default="direct,rlm", help="direct, rlm, rlms")
+    parser.add_argument("--iterations", type=int, default=6)
+    parser.add_argument("--rlms", help="a folder holding the rlms package (pip install --target)")
+    ns = parser.parse_args()
+    ns.sizes = [int(s) for s in ns.sizes.split(",")]
+    ns.tasks = ns.tasks.split(",")
+    ns.methods = ns.methods.split(",")
+    if ns.rlms:
+        sys.path.append(ns.rlms)
+    outcome = asyncio.run(main(ns))
+    outcome["command"] = " ".join(["python", "benchmarks/rlm.py", *sys.argv[1:]])
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(outcome, indent=2, default=str))
+    show(outcome, ns.methods)

@@ -1,0 +1,89 @@
+"""Meta-programming (seed 000): a model sees a sample of unknown data and writes the program that
+analyses it; codeloop validates the program, runs it over the full data in the sandbox and returns
+the variable it defined."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codeloop.orchestrate._prompts import render
+from codeloop.orchestrate._runs import RunContext
+from codeloop.orchestrate.codegen import Attempt, CodegenLoop, CodegenOptions
+from codeloop.orchestrate.reference import get_codegen_reference
+from codeloop.orchestrate.sampling import DataFormat, DataSample, parse_data, sample_data
+
+__all__ = ["AnalysisReport", "Analyzer"]
+
+
+class AnalysisReport(BaseModel):
+    """The answer and how it was reached: every attempt, tokens, seconds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str | None
+    task: str
+    ok: bool
+    value: Any = None
+    error: str | None = None
+    code: str | None = None
+    attempts: list[Attempt] = Field(default_factory=list)
+    sample: DataSample
+    calls: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+    notes: list[str] = Field(default_factory=list)
+
+
+class Analyzer:
+    """``analyze(text, format, task)``: one run, stored with its steps when a store is given."""
+
+    def __init__(self, runs: RunContext, options: CodegenOptions) -> None:
+        self._runs = runs
+        self._options = options
+
+    async def analyze(self, text: str, data_format: DataFormat, task: str) -> AnalysisReport:
+        started = time.monotonic()
+        sample = sample_data(text, data_format)
+        context = parse_data(text, data_format)
+        prompt = render(
+            "analyze.j2",
+            task=task,
+            sample=sample.render(),
+            reference=get_codegen_reference("python", exclude=_NOT_FOR_ANALYSIS),
+            result_var=self._options.result_var,
+            data_stack=True,
+        )
+        async with self._runs.run("analyze", {"task": task, "format": data_format}) as run:
+            loop = CodegenLoop(
+                model=run.host.router.role("coder"),
+                sandbox=self._runs.sandbox,
+                host=run.host,
+                options=self._options,
+                limits=self._runs.limits,
+                policy=self._runs.policy,
+            )
+            outcome = await loop.run(prompt, context)
+            run.result(outcome.value if outcome.ok else None, outcome.error)
+        used = run.host.run_budget.usage
+        return AnalysisReport(
+            run_id=run.run_id,
+            task=task,
+            ok=outcome.ok,
+            value=outcome.value,
+            error=outcome.error,
+            code=outcome.code,
+            attempts=outcome.attempts,
+            sample=sample,
+            calls=used.calls,
+            tokens=used.tokens,
+            cost_usd=used.cost_usd,
+            seconds=time.monotonic() - started,
+            notes=list(run.host.router.notes),
+        )
+
+
+_NOT_FOR_ANALYSIS = ("finish", "finish_var", "exec_sub", "checkpoint", "restore", "raw_query")
