@@ -3,17 +3,22 @@ a click opens a trace, a live run updates itself. Screenshots go to ``artifacts/
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from codeloop.config import UISettings
-from codeloop.store import StepRecord
+from codeloop.cli import app
+from codeloop.cli._app import run_app
+from codeloop.config import Settings, UISettings
+from codeloop.store import StepRecord, Store
 from codeloop.ui import bind, build_server, plan
 from tests.ui.conftest import Filled
 
@@ -41,12 +46,12 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def base_url(filled: Filled) -> Iterator[str]:
+@contextmanager
+def serving(store: Store) -> Iterator[str]:
     settings = UISettings()
     sock = bind("127.0.0.1", 0)
     serve_plan = plan(settings, sock.getsockname()[1])
-    server = build_server(filled.store, serve_plan, settings)
+    server = build_server(store, serve_plan, settings)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -57,6 +62,44 @@ def base_url(filled: Filled) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+@pytest.fixture
+def base_url(filled: Filled) -> Iterator[str]:
+    with serving(filled.store) as url:
+        yield url
+
+
+ANALYSES = [
+    "```python\nfinal_report = sum(r['price'] for r in context) / len(contxt)\n```",
+    "```python\nprices = [r['price'] for r in context]\n"
+    "final_report = round(sum(prices) / len(prices), 2)\n```",
+]
+
+
+@pytest.fixture
+def real_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Store]:
+    """A store filled by real ``ask`` and ``analyze`` runs (the real sandbox runs the programs;
+    scripted models write them, the first one with a mistake that the retry fixes)."""
+    coder = tmp_path / "coder.json"
+    coder.write_text(json.dumps(ANALYSES))
+    asker = tmp_path / "ask.json"
+    asker.write_text(json.dumps(["def add(a, b):\n    return a + b"]))
+    data = tmp_path / "prices.csv"
+    data.write_text("item,price\napple,1.5\npear,2.25\nplum,3.0\n")
+    monkeypatch.setenv("CODELOOP_MODELS__CODER", f"scripted:{coder}")
+    # The CLI runs its own event loop; Playwright's sync API holds one in this thread.
+    with ThreadPoolExecutor(1) as pool:
+        ask = ["ask", "write add", "--model", f"scripted:{asker}"]
+        assert pool.submit(run_app, app, ask).result() == 0
+        analyze = ["analyze", str(data), "--task", "mean price"]
+        assert pool.submit(run_app, app, analyze).result() == 0
+    capsys.readouterr()
+    store = Store(Settings().db_path)
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -156,3 +199,33 @@ def test_quality_and_graph(page: Page, base_url: str) -> None:
     page.click("#triples a:text-is('py:mod.is_prime')")
     expect(page.locator("#incoming tbody tr")).to_have_count(1)
     shot(page, "graph")
+
+
+def test_a_real_analyze_run(page: Page, real_store: Store) -> None:
+    with serving(real_store) as url:
+        page.goto(f"{url}/")
+        expect(page.locator("table#runs tbody tr")).to_have_count(2)
+        expect(page.locator("table#runs td.title")).to_have_text(["mean price", "write add"])
+        page.click("table#runs tbody tr:first-child a.run-link")
+        expect(page.locator("#run-status")).to_have_text("ok")
+        nodes = page.locator("details.node")
+        expect(nodes.locator(":scope > summary .kind")).to_have_text(
+            ["model_call", "validation", "program_run"] * 2
+        )
+        failed = page.locator("details.node.kind-program_run.failed")
+        expect(failed).to_have_count(1)
+        failed.locator("summary").click()
+        expect(failed.locator("pre.error")).to_contain_text(
+            "NameError: name 'contxt' is not defined"
+        )
+        expect(failed.locator("pre.code")).to_have_text(
+            "final_report = sum(r['price'] for r in context) / len(contxt)"
+        )
+        call = nodes.first
+        call.locator("summary").click()
+        expect(call.locator("pre.text").first).to_contain_text("TASK: mean price")
+        page.locator("details.node.kind-program_run").nth(1).locator("summary").click()
+        expect(
+            page.locator("details.node.kind-program_run").nth(1).locator("pre.json")
+        ).to_contain_text('"value": 2.25')
+        shot(page, "real-analyze")

@@ -37,6 +37,17 @@ def test_explicit_diff_wins_and_errors_come_first() -> None:
     assert kinds == ["error", "code", "code", "diff"]
 
 
+def test_a_message_list_reads_as_a_conversation() -> None:
+    step = StepRecord(
+        kind="model_call",
+        name="generate",
+        input=[{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}],
+    )
+    (section,) = step_sections(step)
+    assert (section.kind, section.label) == ("text", "input messages")
+    assert section.text == "[system]\nbe brief\n\n[user]\nhi"
+
+
 def test_messages_and_odd_diagnostics() -> None:
     step = StepRecord(
         kind="model_call",

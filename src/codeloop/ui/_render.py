@@ -57,6 +57,8 @@ def _payload_sections(where: str, value: Any) -> list[Section]:
         return []
     if isinstance(value, str):
         return [Section(kind="text", label=where, text=value)]
+    if _is_messages(value):
+        return [Section(kind="text", label=f"{where} messages", text=_messages(value))]
     if not isinstance(value, dict):
         return [Section(kind="json", label=where, text=_json(value))]
     language = value["language"] if isinstance(value.get("language"), str) else ""
@@ -72,7 +74,7 @@ def _payload_sections(where: str, value: Any) -> list[Section]:
             sections.append(Section(kind="diagnostics", label=label, rows=_diagnostics(item)))
         elif key == "language" and language:
             continue
-        elif key == "messages" and isinstance(item, list):
+        elif key == "messages" and _is_messages(item):
             sections.append(Section(kind="text", label=label, text=_messages(item)))
         else:
             rest[key] = item
@@ -125,14 +127,16 @@ def _diagnostics(items: list[Any]) -> list[dict[str, str]]:
     return rows
 
 
-def _messages(items: list[Any]) -> str:
-    parts = []
-    for item in items:
-        if isinstance(item, dict) and "content" in item:
-            parts.append(f"[{item.get('role', '?')}]\n{item['content']}")
-        else:
-            parts.append(_json(item))
-    return "\n\n".join(parts)
+def _is_messages(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(m, dict) and "content" in m for m in value)
+    )
+
+
+def _messages(items: list[dict[str, Any]]) -> str:
+    return "\n\n".join(f"[{m.get('role', '?')}]\n{m['content']}" for m in items)
 
 
 def _json(value: Any) -> str:
