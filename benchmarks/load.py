@@ -152,6 +152,9 @@ async def main(clients: int, seconds: float, root: Path) -> int:
             "CODELOOP_HOME": home,
             "CODELOOP_ORCHESTRATE__PROGRAM_CPU_S": "1",
             "CODELOOP_ORCHESTRATE__PROGRAM_WALL_S": "5",
+            # every client here shares 127.0.0.1, so the per-address rate limit is lifted
+            "CODELOOP_SERVE__RATE_PER_MINUTE": "100000000",
+            "CODELOOP_SERVE__BURST": "100000",
         }
         process = await asyncio.create_subprocess_exec(
             *[sys.executable, "-m", "codeloop", "serve", "--http", "--port", str(port)],

@@ -22,9 +22,11 @@ from pydantic_settings import (
 __all__ = [
     "BatchSettings",
     "BudgetSettings",
+    "HttpSettings",
     "ModelSettings",
     "OrchestrateSettings",
     "SandboxSettings",
+    "ServeSettings",
     "Settings",
     "UISettings",
 ]
@@ -129,16 +131,31 @@ class BatchSettings(_Section):
     ray_num_cpus: int | None = Field(default=None, ge=1)
 
 
-class UISettings(_Section):
-    """The dashboard (``codeloop ui``): where it listens and what it lets through."""
+class HttpSettings(_Section):
+    """What an HTTP edge lets through. ``token`` is required from clients when set; beyond
+    localhost one is always required (made up and printed when none is set)."""
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8765, ge=0, le=65535)
     token: str | None = Field(default=None, min_length=16)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     rate_per_minute: int = Field(default=600, ge=1)
     burst: int = Field(default=60, ge=1)
     max_connections: int = Field(default=64, ge=1)
+
+
+class UISettings(HttpSettings):
+    """The dashboard (``codeloop ui``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+
+
+class ServeSettings(HttpSettings):
+    """The MCP server over HTTP (``codeloop serve --http``): programs and data arrive in bodies."""
+
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    rate_per_minute: int = Field(default=1200, ge=1)
+    burst: int = Field(default=200, ge=1)
+    max_connections: int = Field(default=512, ge=1)
 
 
 class Settings(BaseSettings):
@@ -163,6 +180,7 @@ class Settings(BaseSettings):
     orchestrate: OrchestrateSettings = Field(default_factory=OrchestrateSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
     @property
     def db_path(self) -> Path:

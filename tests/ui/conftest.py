@@ -11,7 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from codeloop.store import StepRecord, Store, Triple
-from codeloop.ui import GuardPolicy, create_app
+from codeloop.ui import create_app
+from codeloop.web import GuardPolicy
 
 FIRST = "def is_prime(n):\n    return n > 1\n"
 FIXED = "def is_prime(n: int) -> bool:\n    return n > 1 and all(n % d for d in range(2, n))\n"

@@ -19,7 +19,8 @@ from codeloop.cli import app
 from codeloop.cli._app import run_app
 from codeloop.config import Settings, UISettings
 from codeloop.store import StepRecord, Store
-from codeloop.ui import bind, build_server, plan
+from codeloop.ui import build_server, plan
+from codeloop.web import bind
 from tests.ui.conftest import Filled
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "ui"

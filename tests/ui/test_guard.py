@@ -7,7 +7,8 @@ from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from codeloop.config import UISettings
-from codeloop.ui import Guard, RateLimiter, create_app, plan
+from codeloop.ui import create_app, plan
+from codeloop.web import Guard, RateLimiter
 from tests.ui.conftest import Filled, open_policy
 
 TOKEN = "s3cret-token-0123456789"

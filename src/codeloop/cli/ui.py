@@ -38,7 +38,8 @@ def ui(
 
     Example: [bold]codeloop ui --port 8765[/bold], then open the printed address.
     """
-    from codeloop.ui import bind, build_server, plan
+    from codeloop.ui import build_server, plan
+    from codeloop.web import bind
 
     context = app_context(ctx)
     updates = {k: v for k, v in (("host", host), ("port", port), ("token", token)) if v is not None}

@@ -4,9 +4,8 @@ over time and the code knowledge graph."""
 from __future__ import annotations
 
 from codeloop.ui._app import create_app
-from codeloop.ui._guard import Guard, GuardPolicy, RateLimiter
 from codeloop.ui._queries import Dashboard, build_tree, result_metrics
-from codeloop.ui._serve import ServePlan, bind, build_server, is_loopback, plan
+from codeloop.ui._serve import ServePlan, build_server, plan
 from codeloop.ui._views import (
     GraphPage,
     Progress,
@@ -21,22 +20,17 @@ from codeloop.ui._views import (
 __all__ = [
     "Dashboard",
     "GraphPage",
-    "Guard",
-    "GuardPolicy",
     "Progress",
     "QualityReport",
-    "RateLimiter",
     "RunFilter",
     "RunPage",
     "RunSummary",
     "ServePlan",
     "Trace",
     "TraceNode",
-    "bind",
     "build_server",
     "build_tree",
     "create_app",
-    "is_loopback",
     "plan",
     "result_metrics",
 ]

@@ -19,10 +19,10 @@ from starlette.staticfiles import StaticFiles
 
 from codeloop.errors import UserInputError
 from codeloop.store import Store
-from codeloop.ui._guard import Guard, GuardPolicy
 from codeloop.ui._queries import Dashboard
 from codeloop.ui._render import line_chart, step_sections
 from codeloop.ui._views import QualityPoint, QualityReport, RunFilter
+from codeloop.web import Guard, GuardPolicy
 
 __all__ = ["create_app"]
 
