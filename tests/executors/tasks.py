@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 
 from codeloop.errors import LimitExceeded
 
@@ -40,3 +41,20 @@ def worker_pid(_: int) -> int:
 
 def die(_: int) -> int:
     os._exit(1)
+
+
+def logged_square(n: int) -> int:
+    """Square ``n``, appending it to the file in CODELOOP_TEST_LOG first (to count executions)."""
+    with open(os.environ["CODELOOP_TEST_LOG"], "a") as log:
+        log.write(f"{n}\n")
+    time.sleep(0.05)
+    return n * n
+
+
+def flaky_once(n: int) -> int:
+    """Fails the first time it sees an odd ``n`` (a marker file remembers), then succeeds."""
+    marker = os.path.join(os.environ["CODELOOP_TEST_LOG"] + f".{n}")
+    if n % 2 and not os.path.exists(marker):
+        open(marker, "w").close()
+        raise RuntimeError(f"transient failure on {n}")
+    return n * n

@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +14,6 @@ from codeloop.executors import Executor, LocalExecutor, RayExecutor, build_execu
 from tests.executors import tasks
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def ray_executor() -> Iterator[RayExecutor]:
-    executor = RayExecutor(
-        num_cpus=2,
-        runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}},
-    )
-    yield executor
-    asyncio.run(executor.aclose())
 
 
 @pytest.fixture(params=["local", "ray"])
@@ -108,4 +98,3 @@ def test_build_executor_from_settings() -> None:
 def test_local_concurrency_must_be_positive() -> None:
     with pytest.raises(ValueError, match="concurrency must be at least 1"):
         LocalExecutor(0)
-

@@ -4,11 +4,21 @@
 from __future__ import annotations
 
 from codeloop.config import BatchSettings
+from codeloop.executors.batch import BatchReport, BatchRunner, BatchTask
 from codeloop.executors.local import LocalExecutor
 from codeloop.executors.protocol import Executor, Task
 from codeloop.executors.ray import RayExecutor
 
-__all__ = ["Executor", "LocalExecutor", "RayExecutor", "Task", "build_executor"]
+__all__ = [
+    "BatchReport",
+    "BatchRunner",
+    "BatchTask",
+    "Executor",
+    "LocalExecutor",
+    "RayExecutor",
+    "Task",
+    "build_executor",
+]
 
 
 def build_executor(settings: BatchSettings) -> Executor:

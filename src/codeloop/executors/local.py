@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 
 from codeloop.executors.protocol import Task
 
-__all__ = ["LocalExecutor", "call"]
+__all__ = ["LocalExecutor", "call", "call_sync"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -20,6 +20,13 @@ async def call(fn: Task[T, R], item: T) -> R:
     if inspect.iscoroutinefunction(fn):
         return await cast(Awaitable[R], fn(item))
     return await asyncio.to_thread(cast(Any, fn), item)
+
+
+def call_sync(fn: Task[T, R], item: T) -> R:
+    """``fn(item)`` from synchronous code: an async function gets its own event loop."""
+    if inspect.iscoroutinefunction(fn):
+        return asyncio.run(cast(Any, fn)(item))  # type: ignore[no-any-return]
+    return cast(R, fn(item))
 
 
 class LocalExecutor:

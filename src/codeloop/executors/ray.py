@@ -8,12 +8,11 @@ Each item is one Ray task running ``fn(item)`` in a worker process (``asyncio.ru
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from codeloop.errors import ConfigError, ExecutorError, MissingDependency
-from codeloop.executors.local import _results
+from codeloop.executors.local import _results, call_sync
 from codeloop.executors.protocol import Task
 
 __all__ = ["RayExecutor", "run_item"]
@@ -25,9 +24,7 @@ _INSTALL = "pip install 'codeloop[ray]'"
 
 def run_item(fn: Task[T, R], item: T) -> R:
     """What a Ray worker runs for one item."""
-    if inspect.iscoroutinefunction(fn):
-        return asyncio.run(cast(Any, fn)(item))  # type: ignore[no-any-return]
-    return cast(R, fn(item))
+    return call_sync(fn, item)
 
 
 class RayExecutor:
