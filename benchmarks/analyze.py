@@ -4,9 +4,9 @@ Each question has a ground truth computed here with pandas, independently of the
 in the same run: ``analyze`` (the model writes a program, codeloop validates and runs it, retrying
 on failure) and a baseline where the same model answers directly from the same data sample.
 
-    python benchmarks/analyze.py            # a small subset (3 questions)
-    python benchmarks/analyze.py --full     # all questions
-    python benchmarks/analyze.py --tasks iris-rows,wine-mean-alcohol
+    python -m benchmarks.analyze            # a small subset (3 questions)
+    python -m benchmarks.analyze --full     # all questions
+    python -m benchmarks.analyze --tasks iris-rows,wine-mean-alcohol
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import asyncio
 import json
 import math
 import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -27,13 +27,13 @@ from rich.console import Console
 from rich.table import Table
 from sklearn import datasets
 
+from benchmarks._report import write
 from codeloop.cli._context import AppContext
 from codeloop.cli.orchestrate import run_context
 from codeloop.config import Settings
 from codeloop.models.types import ModelRequest
 from codeloop.orchestrate import Analyzer, CodegenOptions, RunContext, sample_data
 
-RESULTS = Path(__file__).parent / "results" / "analyze.json"
 DEFAULT_SUBSET = ("iris-rows", "wine-mean-alcohol", "cancer-malignant")
 
 
@@ -171,13 +171,22 @@ async def direct_answer(runs: RunContext, data: str, question: str) -> tuple[Any
     return response.text.strip(), time.monotonic() - started, response.usage.total_tokens
 
 
-async def main(selected: list[Task], retries: int, baseline: bool) -> dict[str, Any]:
+def bench_settings(timeout_s: float) -> Settings:
+    """Settings with a model timeout long enough for a loaded 2-core machine."""
+    settings = Settings()
+    models = settings.models.model_copy(update={"timeout_s": timeout_s})
+    return settings.model_copy(update={"models": models})
+
+
+async def main(
+    selected: list[Task], retries: int, baseline: bool, max_tokens: int, timeout_s: float
+) -> dict[str, Any]:
     frames = load_frames()
-    app = AppContext(Settings())
+    app = AppContext(bench_settings(timeout_s))
     rows: list[dict[str, Any]] = []
     console = Console()
     async with run_context(app) as runs:
-        analyzer = Analyzer(runs, CodegenOptions(max_retries=retries))
+        analyzer = Analyzer(runs, CodegenOptions(max_retries=retries, max_tokens=max_tokens))
         for index, task in enumerate(selected, 1):
             frame = frames[task.dataset]
             data = frame.to_csv(index=False)
@@ -206,6 +215,7 @@ async def main(selected: list[Task], retries: int, baseline: bool) -> dict[str, 
                 }
             rows.append(row)
             console.print(f"[{index}/{len(selected)}] {task.id}: {row['answer']!r} vs {truth!r}")
+            sys.stdout.flush()
     return summarise(rows, baseline)
 
 
@@ -259,14 +269,17 @@ if __name__ == "__main__":
     parser.add_argument("--full", action="store_true", help="run every question")
     parser.add_argument("--tasks", help="comma-separated task ids")
     parser.add_argument("--retries", type=int, default=2)
+    parser.add_argument("--max-tokens", type=int, default=400, help="per generated program")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per model call")
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the direct-answer baseline"
     )
     args = parser.parse_args()
     ids = args.tasks.split(",") if args.tasks else (None if args.full else DEFAULT_SUBSET)
     chosen = [t for t in TASKS if ids is None or t.id in ids]
-    outcome = asyncio.run(main(chosen, args.retries, not args.no_baseline))
-    outcome["command"] = " ".join(["python", "benchmarks/analyze.py", *__import__("sys").argv[1:]])
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(outcome, indent=2, default=str))
+    outcome = asyncio.run(
+        main(chosen, args.retries, not args.no_baseline, args.max_tokens, args.timeout)
+    )
+    outcome["command"] = " ".join(["python", "-m", "benchmarks.analyze", *sys.argv[1:]])
+    write("analyze", json.loads(json.dumps(outcome, default=str)))
     show(outcome)

@@ -5,9 +5,9 @@ same embedded model through llama-cpp-python's OpenAI-compatible server on loopb
 Tasks over generated records (seeded, so every run sees the same data): needle lookup, counting
 with a condition, top-k aggregation, per-item classification then aggregation.
 
-    python benchmarks/rlm.py                          # 10k characters, direct vs rlm
-    python benchmarks/rlm.py --sizes 10000,100000,1000000 --tasks needle,count
-    python benchmarks/rlm.py --rlms /path/to/rlms/site   # add the rlms library (see --help)
+    python -m benchmarks.rlm                          # 10k characters, direct vs rlm
+    python -m benchmarks.rlm --sizes 10000,100000,1000000 --tasks needle,count
+    python -m benchmarks.rlm --rlms /path/to/rlms/site   # add the rlms library (see --help)
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks._report import write
 from codeloop.cli._context import AppContext
 from codeloop.cli.orchestrate import _program_limits, run_context
 from codeloop.config import Settings
 from codeloop.models.types import ModelRequest
 from codeloop.orchestrate import RecursiveLM, RLMOptions, RunContext
 
-RESULTS = Path(__file__).parent / "results" / "rlm.json"
 USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
 CITIES = ["Paris", "Lima", "Oslo", "Cairo", "Tokyo"]
 GOOD = ["great product, works perfectly", "love it, excellent quality", "very happy, recommend"]
@@ -208,7 +208,9 @@ def rlms_answer(base_url: str, case: Case, iterations: int) -> dict[str, Any]:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    app = AppContext(Settings())
+    settings = Settings()
+    models = settings.models.model_copy(update={"timeout_s": float(args.timeout)})
+    app = AppContext(settings.model_copy(update={"models": models}))
     cases = [make_case(t, s) for s in args.sizes for t in args.tasks]
     rows: list[dict[str, Any]] = []
     console = Console()
@@ -282,6 +284,7 @@ if __name__ == "__main__":
     parser.add_argument("--tasks", default="needle,count,topk,classify")
     parser.add_argument("--methods", default="direct,rlm", help="direct, rlm, rlms")
     parser.add_argument("--iterations", type=int, default=6)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per model call")
     parser.add_argument("--rlms", help="a folder holding the rlms package (pip install --target)")
     ns = parser.parse_args()
     ns.sizes = [int(s) for s in ns.sizes.split(",")]
@@ -290,7 +293,6 @@ if __name__ == "__main__":
     if ns.rlms:
         sys.path.append(ns.rlms)
     outcome = asyncio.run(main(ns))
-    outcome["command"] = " ".join(["python", "benchmarks/rlm.py", *sys.argv[1:]])
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(outcome, indent=2, default=str))
+    outcome["command"] = " ".join(["python", "-m", "benchmarks.rlm", *sys.argv[1:]])
+    write("rlm", json.loads(json.dumps(outcome, default=str)))
     show(outcome, ns.methods)

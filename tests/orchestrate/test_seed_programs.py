@@ -123,3 +123,23 @@ async def test_seed_001_meta_orchestration_runs_verbatim(
     run = store.runs.get_run(report.run_id or "")
     assert run.status == "ok"
     assert run.result == report.value
+
+
+async def test_scheme_primitives_reach_the_python_session(make_runs: RunsFactory) -> None:
+    source = """
+    (py-set! "items" (list 3 1 2))
+    (define n (py-eval "sorted(items) + [len(context)]"))
+    (define out (py-exec "print(sum(items))"))
+    (checkpoint "k" n)
+    (finish (list n out (restore "k")))
+    """
+    runs = make_runs(ScriptedModel([]))
+    report = await ProgramRunner(runs).run(source, language="scheme", context="abcd")
+    assert report.value == [[1, 2, 3, 4], "6\n", [1, 2, 3, 4]]
+
+
+async def test_scheme_errors_keep_the_output(make_runs: RunsFactory) -> None:
+    runs = make_runs(ScriptedModel([]))
+    report = await ProgramRunner(runs).run('(display "before") (py-exec "1/0")', language="scheme")
+    assert (report.ok, report.status, report.stdout) == (False, "error", "before")
+    assert "ZeroDivisionError" in (report.error or "")

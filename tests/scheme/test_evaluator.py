@@ -4,12 +4,12 @@ from typing import Any
 
 import pytest
 
-from codeloop.errors import LimitExceeded, ValidationFailed
+from codeloop.errors import ValidationFailed
 from codeloop.sandbox.scheme import (
     QueryArgs,
-    SchemeError,
     SchemeInterpreter,
     SchemeLimits,
+    SchemeResult,
     read_program,
 )
 from codeloop.sandbox.scheme.values import Keyword, Symbol
@@ -50,7 +50,16 @@ class FakeHost:
 
 async def run(source: str, host: FakeHost | None = None, **limits: Any) -> Any:
     interpreter = SchemeInterpreter(host or FakeHost(), limits=SchemeLimits(**limits))
-    return await interpreter.run(source)
+    result = await interpreter.run(source)
+    assert result.status == "finished", result.error
+    return result
+
+
+async def fail(source: str, host: FakeHost | None = None, **limits: Any) -> SchemeResult:
+    interpreter = SchemeInterpreter(host or FakeHost(), limits=SchemeLimits(**limits))
+    result = await interpreter.run(source)
+    assert result.status != "finished"
+    return result
 
 
 def test_reader_keywords_brackets_comments() -> None:
@@ -116,8 +125,9 @@ async def test_llm_query_returns_syntax_that_must_be_unwrapped() -> None:
     )
     assert result.value == "hello"
     assert host.queries[0] == QueryArgs(instruction="hi", data="d", model="m", max_tokens=9)
-    with pytest.raises(SchemeError, match=r"unwrap it with \(syntax-e x\)"):
-        await run('(string-append "x" (llm-query #:instruction "q"))', host)
+    failed = await fail('(display "a") (string-append "x" (llm-query #:instruction "q"))', host)
+    assert failed.output == "a"
+    assert "unwrap it with (syntax-e x)" in (failed.error or "")
 
 
 async def test_map_async_and_llm_query_async() -> None:
@@ -146,16 +156,18 @@ async def test_sub_program_defines_variable_for_finish_var() -> None:
 
 
 async def test_sub_program_may_not_finish() -> None:
-    with pytest.raises(SchemeError, match=r"must not call \(finish\)"):
-        await run('(unsafe-exec-sub-output "(finish 1)")')
+    failed = await fail('(unsafe-exec-sub-output "(finish 1)")')
+    assert failed.error == (
+        "SchemeError: generated code must not call (finish): define the result variable instead"
+    )
 
 
 async def test_finish_var_falls_back_to_python_then_fails_clearly() -> None:
     host = FakeHost()
     result = await run('(py-set! "x" (list 1 "a")) (finish-var "x")', host)
     assert result.value == [1, "a"]
-    with pytest.raises(SchemeError, match="no variable 'nope'"):
-        await run('(finish-var "nope")', host)
+    failed = await fail('(finish-var "nope")', host)
+    assert "no variable 'nope'" in (failed.error or "")
 
 
 async def test_checkpoint_and_restore() -> None:
@@ -166,17 +178,17 @@ async def test_checkpoint_and_restore() -> None:
 
 
 @pytest.mark.parametrize(
-    ("source", "limits", "kind"),
+    ("source", "limits", "message"),
     [
-        ("(define (f) (f)) (f)", {"max_steps": 10_000}, "steps"),
-        ("(define (f n) (+ 1 (f n))) (f 1)", {"max_depth": 50}, "recursion"),
-        ('(let loop () (display "xxxxxxxxxx") (loop))', {"max_output_chars": 100}, "output"),
+        ("(define (f) (f)) (f)", {"max_steps": 10_000}, "more than 10000 evaluation steps"),
+        ("(define (f n) (+ 1 (f n))) (f 1)", {"max_depth": 50}, "nesting deeper than 50"),
+        ('(let loop () (display "xxxxxxxxxx") (loop))', {"max_output_chars": 100},
+         "output over 100 characters"),
     ],
-)
-async def test_limits(source: str, limits: dict[str, int], kind: str) -> None:
-    with pytest.raises(LimitExceeded) as info:
-        await run(source, **limits)
-    assert info.value.kind == kind
+)  # fmt: skip
+async def test_limits(source: str, limits: dict[str, int], message: str) -> None:
+    failed = await fail(source, **limits)
+    assert (failed.status, failed.error) == ("limit", f"LimitExceeded: {message}")
 
 
 @pytest.mark.parametrize(
@@ -190,6 +202,7 @@ async def test_limits(source: str, limits: dict[str, int], kind: str) -> None:
     ],
 )
 async def test_runtime_errors_are_clear(source: str, message: str) -> None:
-    with pytest.raises(SchemeError) as info:
-        await run(source)
-    assert message in str(info.value)
+    failed = await fail(source)
+    assert failed.status == "error"
+    assert (failed.error or "").startswith("SchemeError: ")
+    assert message in (failed.error or "")

@@ -3,13 +3,17 @@ each one; scripted models stand in for the real ones."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -111,3 +115,38 @@ async def test_mcp_client_lists_and_calls_every_tool(tmp_path: Path) -> None:
         assert refused.structured_content["ok"] is False
         assert "budget exceeded: calls limit 0" in refused.structured_content["error"]
     assert (tmp_path / "home" / "codeloop.db").stat().st_size > 0
+
+
+async def test_mcp_client_over_streamable_http(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    params = _server(tmp_path)
+    env = {**os.environ, **(params.env or {})}
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "codeloop", "serve", "--http", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):  # the server may start slowly on a loaded machine
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            await asyncio.sleep(0.1)
+        async with (
+            streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            tools = await session.list_tools()
+            assert "rlm" in {t.name for t in tools.tools}
+            result = await session.call_tool(
+                "run_program", {"source": "print(sum(context))", "context": "[4, 5]"}
+            )
+            assert _data(result)["stdout"] == "9\n"
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=10)

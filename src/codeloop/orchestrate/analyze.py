@@ -53,7 +53,7 @@ class Analyzer:
             "analyze.j2",
             task=task,
             sample=sample.render(),
-            reference=get_codegen_reference("python", exclude=_NOT_FOR_ANALYSIS),
+            reference=get_codegen_reference("python", exclude=_NOT_FOR_ANALYSIS, example=False),
             result_var=self._options.result_var,
             data_stack=True,
         )
@@ -86,4 +86,14 @@ class Analyzer:
         )
 
 
-_NOT_FOR_ANALYSIS = ("finish", "finish_var", "exec_sub", "checkpoint", "restore", "raw_query")
+_NOT_FOR_ANALYSIS = (
+    "finish",
+    "finish_var",
+    "exec_sub",
+    "checkpoint",
+    "restore",
+    "raw_query",
+    "llm_query_async",
+    "await_all",
+    "budget",
+)

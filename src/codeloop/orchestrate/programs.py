@@ -7,11 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codeloop.errors import CodeloopError, LimitExceeded
+from codeloop.errors import ValidationFailed
 from codeloop.orchestrate._runs import RunContext
 from codeloop.orchestrate.host import SessionSchemeHost
 from codeloop.sandbox.limits import Limits
-from codeloop.sandbox.scheme import SchemeInterpreter, SchemeLimits
+from codeloop.sandbox.scheme import SchemeInterpreter, SchemeLimits, SchemeResult
 from codeloop.store import StepRecord
 
 __all__ = ["Language", "ProgramReport", "ProgramRunner", "language_of"]
@@ -105,24 +105,15 @@ class ProgramRunner:
             interpreter = SchemeInterpreter(SessionSchemeHost(session, host), limits=self._scheme)
             try:
                 result = await interpreter.run(source)
-            except LimitExceeded as exc:
-                return ProgramReport(
-                    run_id=run_id, language="scheme", ok=False, status="limit", error=str(exc)
-                )
-            except CodeloopError as exc:
-                return ProgramReport(
-                    run_id=run_id,
-                    language="scheme",
-                    ok=False,
-                    status="error",
-                    error=f"{type(exc).__name__}: {exc}",
-                )
+            except ValidationFailed as exc:
+                result = SchemeResult(status="error", error=f"ValidationFailed: {exc}")
         return ProgramReport(
             run_id=run_id,
             language="scheme",
-            ok=True,
-            status="finished",
+            ok=result.status == "finished",
+            status=result.status,
             value=result.value,
             finished=result.finished,
             stdout=result.output,
+            error=result.error,
         )

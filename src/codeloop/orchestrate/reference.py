@@ -61,8 +61,12 @@ def scheme_primitives() -> list[PrimitiveDoc]:
     ]
 
 
-def get_codegen_reference(language: Language = "python", *, exclude: Iterable[str] = ()) -> str:
-    """The reference text for ``language``; ``exclude`` drops primitives a run does not offer."""
+def get_codegen_reference(
+    language: Language = "python", *, exclude: Iterable[str] = (), example: bool = True
+) -> str:
+    """The reference text for ``language``; ``exclude`` drops primitives a run does not offer,
+    ``example=False`` leaves out the worked example (a prompt may bring its own)."""
     skip = set(exclude)
     docs = python_primitives() if language == "python" else scheme_primitives()
-    return render(f"reference_{language}.j2", primitives=[d for d in docs if d.name not in skip])
+    kept = [d for d in docs if d.name not in skip]
+    return render(f"reference_{language}.j2", primitives=kept, example=example)

@@ -29,6 +29,15 @@ from codeloop.store import StepRecord
 
 __all__ = ["RLMOptions", "RLMReport", "RLMTurn", "RecursiveLM", "describe_context", "truncate"]
 
+_NOT_FOR_RLM = (
+    "finish_var",
+    "exec_sub",
+    "raw_query",
+    "llm_query_async",
+    "await_all",
+    "checkpoint",
+    "restore",
+)
 _FINAL = re.compile(r"FINAL\((.*?)\)\s*$", re.DOTALL | re.MULTILINE)
 
 
@@ -167,7 +176,7 @@ class RecursiveLM:
         system = render(
             "rlm_system.j2",
             context_description=describe_context(context),
-            reference=get_codegen_reference("python", exclude=("finish_var", "exec_sub")),
+            reference=get_codegen_reference("python", exclude=_NOT_FOR_RLM, example=False),
             max_output_chars=opts.max_output_chars,
             max_iterations=opts.max_iterations,
             chunk_chars=opts.chunk_chars,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from codeloop.errors import BudgetExceeded, CodeloopError, LimitExceeded
 from codeloop.sandbox.scheme.builtins import pure_builtins
 from codeloop.sandbox.scheme.evaluator import Environment, Evaluator, FinishSignal
 from codeloop.sandbox.scheme.host import SchemeHost, SchemeLimits
@@ -18,14 +19,19 @@ __all__ = ["SchemeInterpreter", "SchemeResult"]
 
 
 class SchemeResult(BaseModel):
-    """``value`` is what ``finish`` (or else ``finish-var``, or else the last form) gave."""
+    """``value`` is what ``finish`` (or else ``finish-var``, or else the last form) gave.
+
+    ``output`` keeps what the program displayed, also when it then failed.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    value: Any
-    finished: bool
-    output: str
-    steps: int
+    status: Literal["finished", "error", "limit"] = "finished"
+    value: Any = None
+    finished: bool = False
+    output: str = ""
+    steps: int = 0
+    error: str | None = None
 
 
 class SchemeInterpreter:
@@ -36,6 +42,8 @@ class SchemeInterpreter:
         self._limits = limits or SchemeLimits()
 
     async def run(self, source: str) -> SchemeResult:
+        """Run ``source``; a read error raises ``ValidationFailed``, and any other failure of
+        the program (a ``codeloop`` error) comes back as a result with its output so far."""
         forms = read_program(source)
         evaluator = Evaluator(
             host=self._host,
@@ -52,6 +60,10 @@ class SchemeInterpreter:
                 value = await evaluator.eval(form, env)
         except FinishSignal as signal:
             value, finished = signal.value, True
+        except (LimitExceeded, BudgetExceeded) as exc:
+            return self._failed(evaluator, "limit", exc)
+        except CodeloopError as exc:
+            return self._failed(evaluator, "error", exc)
         else:
             if evaluator.finish_var_value is not None:
                 value, finished = evaluator.finish_var_value[0], True
@@ -60,4 +72,15 @@ class SchemeInterpreter:
             finished=finished,
             output="".join(evaluator.output),
             steps=evaluator.steps,
+        )
+
+    @staticmethod
+    def _failed(
+        evaluator: Evaluator, status: Literal["error", "limit"], exc: CodeloopError
+    ) -> SchemeResult:
+        return SchemeResult(
+            status=status,
+            output="".join(evaluator.output),
+            steps=evaluator.steps,
+            error=f"{type(exc).__name__}: {exc}",
         )
