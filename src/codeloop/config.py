@@ -89,6 +89,7 @@ class SandboxSettings(_Section):
     processes: int = Field(default=256, ge=8)
     session_cpu_s: float = Field(default=120.0, gt=0)
     pool_size: int = Field(default=2, ge=0)
+    max_active: int = Field(default=8, ge=1)
     preload: list[str] = Field(default_factory=list)
     validate_programs: bool = True
     isolation: Literal["auto", "bwrap", "unshare"] = "auto"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from codeloop.cli import ask, doctor, model, orchestrate, runs, ui
+from codeloop.cli import ask, doctor, model, orchestrate, runs, sandbox, ui
 from codeloop.cli._app import build_app, run_app
 
 __all__ = ["app", "main"]
 
-app = build_app([ask, doctor, model, orchestrate, runs, ui])
+app = build_app([ask, doctor, model, orchestrate, runs, sandbox, ui])
 
 
 def main() -> None:

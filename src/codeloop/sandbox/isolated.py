@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -52,6 +53,7 @@ class IsolatedSandbox:
         *,
         limits: Limits | None = None,
         pool_size: int = 2,
+        max_active: int = 8,
         validate: bool = True,
         isolation: str = "auto",
         unsafe: bool = False,
@@ -69,13 +71,14 @@ class IsolatedSandbox:
         self._seccomp = seccomp
         self._landlock = landlock
         self._preload = tuple(preload)
-        self.pool = WarmPool(self._spec(), pool_size)
+        self.pool = WarmPool(self._spec(), pool_size, max_active=max_active)
 
     @classmethod
     def from_settings(cls, settings: SandboxSettings, **overrides: Any) -> IsolatedSandbox:
         options: dict[str, Any] = {
             "limits": Limits.from_settings(settings),
             "pool_size": settings.pool_size,
+            "max_active": settings.max_active,
             "validate": settings.validate_programs,
             "isolation": settings.isolation,
             "unsafe": settings.unsafe,
@@ -87,6 +90,17 @@ class IsolatedSandbox:
 
     def _spec(self) -> WorkerSpec:
         inside = self.launcher.inside
+        readable = [
+            inside("/opt"),
+            "/usr/lib",
+            "/usr/lib64",
+            "/usr/share/zoneinfo",
+            "/proc",
+            "/dev",
+        ]
+        if self.mode == "none":  # the layout is symlinks: Landlock must allow their targets
+            readable += [str(bind.source) for bind in self.runtime.binds]
+        landlock = {"read": readable, "write": ["/tmp", "/dev/null"]} if self._landlock else None
         config = {
             "spawn_memory_mb": SPAWN_MEMORY_MB,
             "file_mb": self.limits.file_mb,
@@ -94,12 +108,8 @@ class IsolatedSandbox:
             "processes": self.limits.processes,
             "preload": list(self._preload),
             "seccomp": self._seccomp,
-            "landlock": {
-                "read": [inside("/opt"), "/usr/lib", "/usr/lib64", "/usr/share/zoneinfo", "/proc",
-                         "/dev"],
-                "write": ["/tmp", "/dev/null"],
-            } if self._landlock else None,
-        }  # fmt: skip
+            "landlock": landlock,
+        }
         boot = WORKER_BOOT.format(worker=inside(INSIDE_WORKER), site=inside(INSIDE_SITE))
         python = inside(self.runtime.executable)
         mount = Mount(
@@ -138,21 +148,22 @@ class IsolatedSandbox:
         if refused is not None:
             return refused
         with span("sandbox.run", {"chars": len(program), "mode": self.mode}) as current:
-            worker, warm = await self.pool.acquire()
-            try:
-                result = await execute(
-                    worker,
-                    program,
-                    context=context,
-                    host=HostDispatcher(host or {}),
-                    limits=limits,
-                    return_vars=return_vars,
-                    validate=self.validate,
-                    first=True,
-                    session=False,
-                )
-            finally:
-                await worker.kill()
+            async with self.pool.slot():
+                worker, warm = await self.pool.acquire()
+                try:
+                    result = await execute(
+                        worker,
+                        program,
+                        context=context,
+                        host=HostDispatcher(host or {}),
+                        limits=limits,
+                        return_vars=return_vars,
+                        validate=self.validate,
+                        first=True,
+                        session=False,
+                    )
+                finally:
+                    self.pool.release(worker)
             result.usage.worker = "warm" if warm else "cold"
             current.set_attribute("status", result.status)
             return result
@@ -168,7 +179,9 @@ class IsolatedSandbox:
         message = "; ".join(f.render() for f in findings[:5])
         return RunResult(
             status="policy",
-            error=RunError(type="PolicyViolation", message=message, line=first.line, rule=first.rule),
+            error=RunError(
+                type="PolicyViolation", message=message, line=first.line, rule=first.rule
+            ),
         )
 
     @asynccontextmanager
@@ -207,6 +220,10 @@ class IsolatedSession:
         refused = self._sandbox.check(program)
         if refused is not None:
             return refused
+        async with self._sandbox.pool.slot():
+            return await self._run(program, return_vars)
+
+    async def _run(self, program: str, return_vars: Sequence[str]) -> RunResult:
         first = self._worker is None or not self._worker.alive
         if first:
             if self._worker is not None:
@@ -214,17 +231,21 @@ class IsolatedSession:
             self._worker, _ = await self._sandbox.pool.acquire()
         worker = self._worker
         assert worker is not None
-        result = await execute(
-            worker,
-            program,
-            context=self._context,
-            host=self._host,
-            limits=self.limits,
-            return_vars=return_vars,
-            validate=self._sandbox.validate,
-            first=first,
-            session=True,
-        )
+        try:
+            result = await execute(
+                worker,
+                program,
+                context=self._context,
+                host=self._host,
+                limits=self.limits,
+                return_vars=return_vars,
+                validate=self._sandbox.validate,
+                first=first,
+                session=True,
+            )
+        except BaseException:
+            worker.kill_now()  # cancelled mid-run: the worker's state is unknown
+            raise
         result.usage.worker = "session"
         if not worker.alive and result.error is not None:
             result.error.message += " (the session restarts with a fresh namespace)"
@@ -232,7 +253,7 @@ class IsolatedSession:
 
     async def close(self) -> None:
         if self._worker is not None:
-            await self._worker.kill()
+            self._sandbox.pool.release(self._worker)
             self._worker = None
 
 
@@ -261,6 +282,8 @@ async def execute(
         request["context"] = context
         cpu = limits.session_cpu_s if session else limits.cpu_s
         request["arm"] = {"memory_mb": limits.memory_mb, "cpu_s": cpu}
+    calls_before = Counter(host.counts)
+    host.budget_error = None
     started = time.perf_counter()
     try:
         raw = await worker.run(
@@ -281,13 +304,16 @@ async def execute(
     except (TypeError, ValueError) as exc:
         await worker.kill()
         raise SandboxError(f"cannot send the run to the worker: {exc}") from exc
-    result = _parse(raw, host, time.perf_counter() - started)
+    calls = dict(host.counts - calls_before)
+    result = _parse(raw, calls, time.perf_counter() - started)
     if result.status == "limit":
         await worker.kill()
     if host.budget_error is not None and not result.finished:
         result.status = "limit"
         result.error = RunError(
-            type="LimitExceeded", kind="budget", message=f"{host.budget_error}; {LIMIT_MESSAGES['budget']}"
+            type="LimitExceeded",
+            kind="budget",
+            message=f"{host.budget_error}; {LIMIT_MESSAGES['budget']}",
         )
     return result
 
@@ -295,7 +321,7 @@ async def execute(
 async def _crash_kind(worker: Worker, limits: Limits, started: float) -> str:
     """A worker that died mid-run: SIGKILL near the CPU limit is the kernel's RLIMIT_CPU."""
     code = await worker.process.wait()
-    if code in (-9, -24) and time.perf_counter() - started >= limits.cpu_s * 0.9:
+    if code in (-9, -24, 137, 152) and time.perf_counter() - started >= limits.cpu_s * 0.9:
         return "cpu"
     return "crash"
 
@@ -317,16 +343,18 @@ def _limit_or_crash(
     )
 
 
-def _parse(raw: dict[str, Any], host: HostDispatcher, seconds: float) -> RunResult:
+def _parse(raw: dict[str, Any], calls: dict[str, int], seconds: float) -> RunResult:
     """The worker's result frame, checked field by field (it is untrusted data)."""
     try:
         usage = RunUsage(
             cpu_s=float(raw.get("usage", {}).get("cpu_s", 0.0)),
             peak_memory_mb=float(raw.get("usage", {}).get("peak_memory_mb", 0.0)),
-            host_calls=dict(host.counts),
+            host_calls=calls,
             stdout_truncated=bool(raw.get("stdout_dropped")),
         )
         error = raw.get("error")
+        if error and raw.get("status") == "limit":
+            error = _with_hint(error)
         return RunResult(
             status=raw.get("status"),  # type: ignore[arg-type]
             value=raw.get("value"),
@@ -340,9 +368,20 @@ def _parse(raw: dict[str, Any], host: HostDispatcher, seconds: float) -> RunResu
     except (ValidationError, TypeError, ValueError, AttributeError) as exc:
         return RunResult(
             status="error",
-            error=RunError(type="WorkerCrashed", message=f"malformed result from the worker: {exc}"),
+            error=RunError(
+                type="WorkerCrashed", message=f"malformed result from the worker: {exc}"
+            ),
             seconds=seconds,
         )
+
+
+def _with_hint(error: Any) -> Any:
+    """A limit reported by the worker itself gets the same actionable message as the host's."""
+    if isinstance(error, dict) and error.get("kind") in LIMIT_MESSAGES:
+        hint = LIMIT_MESSAGES[str(error["kind"])].split(": ", 1)[-1]
+        detail = str(error.get("message") or error.get("type") or "")
+        return {**error, "message": f"{detail}: {hint}" if detail else hint}
+    return error
 
 
 def _error_fields(error: Any) -> dict[str, Any]:

@@ -74,7 +74,10 @@ class Launcher:
         self.mode = mode
         self.uid = uid
         self.is_root = os.geteuid() == 0
-        self.drop_privileges = self.is_root and shutil.which("setpriv") is not None
+        # ``none`` exists for unprivileged users without bubblewrap; as root, ``unshare`` is there.
+        self.drop_privileges = (
+            self.is_root and mode != "none" and shutil.which("setpriv") is not None
+        )
         self._stage = _private_dir("stage") if self.is_root or mode == "unshare" else None
         self._links = _private_dir("links") if mode == "none" else None
 
@@ -105,7 +108,7 @@ class Launcher:
         mounts = [
             f'mount --bind -o ro "${{{i + 1}}}" "${{{i + 2}}}"' for i in range(0, len(staging), 2)
         ]
-        script = " && ".join([*mounts, f'shift {len(staging)}', 'exec "$@"'])
+        script = " && ".join([*mounts, f"shift {len(staging)}", 'exec "$@"'])
         return [*prefix, "sh", "-c", script, "sh", *staging, *inner]
 
     def _env(self, mount: Mount) -> dict[str, str]:

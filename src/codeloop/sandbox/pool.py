@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
 from codeloop.sandbox.worker import Worker, WorkerSpec
 from codeloop.telemetry import logger
@@ -16,13 +17,18 @@ __all__ = ["WarmPool"]
 
 
 class WarmPool:
-    def __init__(self, spec: WorkerSpec, size: int) -> None:
+    """``size`` idle workers kept started; at most ``max_active`` runs hold a worker at once."""
+
+    def __init__(self, spec: WorkerSpec, size: int, *, max_active: int = 8) -> None:
         self.spec = spec
         self.size = size
+        self.max_active = max_active
+        self._slots: asyncio.Semaphore | None = None
         self._ready: list[Worker] = []
         self._refill: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._reaping: set[asyncio.Task[None]] = set()
 
     async def acquire(self) -> tuple[Worker, bool]:
         """A started worker and whether it came warm from the pool."""
@@ -34,10 +40,17 @@ class WarmPool:
                 warm = candidate
                 break
             await candidate.kill()
-        self._schedule_refill()
         if warm is not None:
             return warm, True
         return await Worker.start(self.spec), False
+
+    def release(self, worker: Worker) -> None:
+        """Kill a used worker in the background (off the caller's latency) and refill the pool."""
+        worker.dead = True
+        task = asyncio.create_task(worker.kill())
+        self._reaping.add(task)
+        task.add_done_callback(self._reaping.discard)
+        self._schedule_refill()
 
     async def fill(self) -> None:
         """Start workers until the pool is full (used to pre-warm)."""
@@ -46,9 +59,14 @@ class WarmPool:
         if self._refill is not None:
             await self._refill
 
-    @property
-    def ready(self) -> int:
-        return sum(1 for w in self._ready if w.alive)
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Wait for one of ``max_active`` run slots: a burst of runs cannot start unbounded
+        processes (each may use its full memory limit)."""
+        self._bind_loop()
+        assert self._slots is not None
+        async with self._slots:
+            yield
 
     def _schedule_refill(self) -> None:
         if self.size and not self._closed and (self._refill is None or self._refill.done()):
@@ -74,14 +92,16 @@ class WarmPool:
                 worker.kill_now()
             self._ready.clear()
             self._refill = None
+            self._slots = asyncio.Semaphore(self.max_active)
             self._loop = loop
 
     async def close(self) -> None:
         self._closed = True
         if self._refill is not None and not self._refill.done():
-            self._refill.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._refill
+                await self._refill  # a start in progress finishes and is killed, not orphaned
         workers, self._ready = self._ready, []
         for worker in workers:
             await worker.kill()
+        if self._reaping:
+            await asyncio.gather(*self._reaping)

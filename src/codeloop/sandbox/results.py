@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["ProcessResult", "RunError", "RunResult", "RunStatus", "RunUsage"]
 
 RunStatus = Literal["finished", "error", "limit", "policy"]
-LimitKind = Literal["cpu", "memory", "wall", "output", "recursion", "file_size", "crash"]
+LimitKind = Literal["cpu", "wall", "output"]
 
 
 class _Data(BaseModel):
@@ -36,7 +36,7 @@ class RunUsage(_Data):
 
 
 class RunResult(_Data):
-    """One program run. ``status`` is the outcome; ``finished`` says whether ``finish`` was called."""
+    """One program run: ``status`` is the outcome, ``finished`` whether ``finish`` was called."""
 
     status: RunStatus
     value: Any = None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import time
@@ -20,13 +19,13 @@ from typing import Any
 from codeloop.errors import SandboxError
 from codeloop.sandbox import _procfs
 from codeloop.sandbox._worker import wire
-from codeloop.telemetry import logger
 
 __all__ = ["CallHandler", "Worker", "WorkerGone", "WorkerSpec"]
 
 STDERR_KEEP = 8192
 CPU_POLL_S = 0.02
 READY_TIMEOUT_S = 60.0
+MAX_OPEN_CALLS = 256
 CallHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
@@ -40,10 +39,9 @@ class WorkerGone(SandboxError):
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """How to start a worker: the argv from the launcher and the frame size allowed back."""
+    """How to start a worker: the full argv built by the launcher."""
 
     argv: tuple[str, ...]
-    layers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -51,9 +49,7 @@ class Worker:
     process: asyncio.subprocess.Process
     layers: dict[str, str] = field(default_factory=dict)
     python_pid: int | None = None
-    runs: int = 0
     dead: bool = False
-    started_at: float = field(default_factory=time.monotonic)
     _stderr: bytearray = field(default_factory=bytearray)
     _stderr_task: asyncio.Task[None] | None = None
 
@@ -119,7 +115,6 @@ class Worker:
         trust_armed: bool,
     ) -> dict[str, Any]:
         """Send one run and serve its host calls until the result; raises :class:`WorkerGone`."""
-        self.runs += 1
         await self.send(request)
         if trust_armed:
             armed = await self._read_within(frame_limit, time.monotonic() + import_wall_s, None)
@@ -138,6 +133,8 @@ class Worker:
                     continue
                 if kind != "call" or not isinstance(message.get("kwargs"), dict):
                     raise WorkerGone("protocol", f"unexpected frame from the worker: {kind!r}")
+                if len(calls) >= MAX_OPEN_CALLS:
+                    raise WorkerGone("protocol", f"more than {MAX_OPEN_CALLS} host calls at once")
                 task = asyncio.create_task(self._serve(message, on_call))
                 calls.add(task)
                 task.add_done_callback(calls.discard)
@@ -209,17 +206,3 @@ class Worker:
         self.dead = True
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
-
-    async def stop(self) -> None:
-        """Ask a healthy worker to exit, then make sure it has."""
-        if self.alive:
-            with contextlib.suppress(WorkerGone):
-                await self.send({"type": "exit"})
-        await self.kill()
-
-    def describe(self) -> str:
-        return json.dumps({"pid": self.process.pid, "runs": self.runs, "layers": self.layers})
-
-
-def log_exit(worker: Worker, reason: str) -> None:
-    logger.debug("sandbox worker {} ended: {}", worker.process.pid, reason)

@@ -68,9 +68,9 @@ class Channel:
                     pending.done.set()
                 return
             if message.get("type") == "reply":
-                pending = self._pending.get(message.get("id", -1))
-                if pending is not None:
-                    pending.reply = message
-                    pending.done.set()
+                waiter = self._pending.get(message.get("id", -1))
+                if waiter is not None:
+                    waiter.reply = message
+                    waiter.done.set()
             else:
                 self.commands.put(message)

@@ -57,7 +57,7 @@ def arm_cpu(cpu_s: float) -> None:
 
 def lower_memory(memory_mb: int) -> None:
     value = memory_mb * 1024 * 1024
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or value < hard:
         resource.setrlimit(resource.RLIMIT_AS, (value, value))
 
@@ -111,7 +111,7 @@ def landlock(read_only: Sequence[str], writable: Sequence[str], *, executable: b
     return f"abi {abi}" + (", signals and abstract sockets scoped" if abi >= 6 else "")
 
 
-def _add_rule(syscall: ctypes._CFuncPtr, ruleset: int, path: str, access: int) -> None:
+def _add_rule(syscall: Any, ruleset: int, path: str, access: int) -> None:
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     except OSError:
@@ -120,7 +120,9 @@ def _add_rule(syscall: ctypes._CFuncPtr, ruleset: int, path: str, access: int) -
         if not os.path.isdir(path):
             access &= FS_EXECUTE | (1 << 1) | (1 << 2) | (1 << 14)
         rule = _PathBeneath(access, fd)
-        if syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0):
+        if syscall(
+            SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0
+        ):
             raise OSError(ctypes.get_errno(), f"landlock rule for {path}")
     finally:
         os.close(fd)

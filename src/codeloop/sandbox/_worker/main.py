@@ -18,11 +18,12 @@ import time
 import traceback
 from typing import Any
 
-from . import guard, policy, prims, wire
+from . import guard, policy, prims
 from .channel import Channel
 
 PROGRAM_FILES = ("<program>", "<exec_sub>")
 TRACEBACK_FRAMES = 6
+THREAD_STACK = 2 * 1024 * 1024  # map_async threads count against the address-space limit
 
 
 class CappedText(io.TextIOBase):
@@ -93,7 +94,7 @@ def _lock_down(config: dict[str, Any]) -> dict[str, str]:
     for name in config.get("preload", []):
         if policy.module_allowed(name):
             importlib.import_module(name)
-    threading.stack_size(8 * 1024 * 1024)
+    threading.stack_size(THREAD_STACK)
     if config.get("landlock"):
         spec = config["landlock"]
         layers["landlock"] = guard.landlock(spec["read"], spec["write"], executable=False)
@@ -137,7 +138,7 @@ def _run(
         result.update(status="limit", error=_error(exc, "memory"))
     except RecursionError as exc:
         result.update(status="limit", error=_error(exc, "recursion"))
-    except BaseException as exc:  # noqa: BLE001 - every program failure becomes a result
+    except BaseException as exc:
         result.update(status="error", error=_error(exc, None))
     finally:
         sys.stdout = sys.__stdout__

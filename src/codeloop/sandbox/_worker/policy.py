@@ -40,6 +40,10 @@ FORBIDDEN_ATTRIBUTES = frozenset(
         "ag_frame", "ag_code", "ag_await", "f_globals", "f_locals", "f_builtins", "f_back",
         "f_code", "tb_frame", "tb_next", "co_code", "func_globals", "mro", "Formatter",
         "load_library", "dlopen", "system", "popen", "read_pickle", "load", "loads",
+        "attrgetter", "methodcaller", "get_field", "eval",
+        # modules that allowed packages expose as attributes (``pandas.io.common.os``)
+        "os", "sys", "subprocess", "builtins", "importlib", "ctypes", "socket", "shutil",
+        "signal", "threading", "multiprocessing", "pickle", "marshal",
     }
 )  # fmt: skip
 SAFE_LOADERS = frozenset({"json"})  # json.load/json.loads are data-only
@@ -67,7 +71,7 @@ class Finding:
 
 def module_allowed(name: str) -> bool:
     """Whether ``import name`` is on the whitelist (the root is allowed, the path is not denied)."""
-    if name.split(".")[0] not in ALLOWED_MODULES:
+    if name.split(".", maxsplit=1)[0] not in ALLOWED_MODULES:
         return False
     parts = name.split(".")
     if any(part.startswith("_") for part in parts):
@@ -104,7 +108,9 @@ def check(program: str, *, extra_names: frozenset[str] = frozenset()) -> list[Fi
     try:
         tree = ast.parse(program, filename="<program>")
     except SyntaxError as exc:
-        return [Finding(exc.lineno or 1, "syntax", exc.msg or "invalid syntax", "valid Python 3.11")]
+        return [
+            Finding(exc.lineno or 1, "syntax", exc.msg or "invalid syntax", "valid Python 3.11")
+        ]
     except (ValueError, RecursionError, MemoryError) as exc:
         return [Finding(1, "syntax", f"cannot parse: {type(exc).__name__}", "simpler expressions")]
     checker = _Checker(extra_names)
@@ -148,6 +154,8 @@ class _Checker:
             for alias in node.names:
                 self.check_name(node, alias.name)
                 self.check_name(node, alias.asname or "")
+                if alias.name in FORBIDDEN_ATTRIBUTES and alias.name not in ("load", "loads"):
+                    self.add(node, "import", f"`{alias.name}` is not allowed", "public data APIs")
         elif isinstance(node, ast.Name):
             self.check_name(node, node.id)
             if node.id in FORBIDDEN_BUILTINS:

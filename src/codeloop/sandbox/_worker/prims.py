@@ -27,8 +27,8 @@ HOST_PARAMS: dict[str, tuple[str, ...]] = {
 }
 
 
-class Finish(BaseException):  # noqa: N818 - a control-flow signal, not an error
-    """Raised by ``finish``; derives from BaseException so ``except Exception`` cannot swallow it."""
+class Finish(BaseException):
+    """Raised by ``finish``: a BaseException, so ``except Exception`` cannot swallow it."""
 
     def __init__(self, value: Any) -> None:
         super().__init__("finish")
@@ -36,7 +36,7 @@ class Finish(BaseException):  # noqa: N818 - a control-flow signal, not an error
 
 
 class ItemError(dict[str, Any]):
-    """What ``map_async``/``await_all`` return for an item that failed: ``{"error", "type", "index"}``."""
+    """What ``map_async``/``await_all`` give for a failed item: keys error, type, index."""
 
 
 def to_json(value: Any) -> Any:
@@ -71,12 +71,13 @@ class Primitives:
         self._lock = threading.Lock()
         self.host_names: frozenset[str] = frozenset()
 
-    def _call(self, name: str, **kwargs: Any) -> Any:
-        if name not in self.host_names:
+    def _call(self, primitive: str, /, **kwargs: Any) -> Any:
+        if primitive not in self.host_names:
             raise HostCallError(
-                f"{name}() is not available in this run: the host supplied no {name!r} function"
+                f"{primitive}() is not available in this run: "
+                f"the host supplied no {primitive!r} function"
             )
-        return self._channel.call(name, kwargs)
+        return self._channel.call(primitive, kwargs)
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
