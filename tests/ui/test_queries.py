@@ -123,6 +123,23 @@ def test_quality_window_leaves_old_days_out(filled: Filled) -> None:
         ({"metrics": {"pass_rate": 0.25}}, {"tests_pass_rate": 0.25}),
         ({"report": {"rule_adherence": 95}}, {"pattern_adherence": 0.95}),
         ({"tests_passed": 1, "tests_total": 0}, {}),
+        (
+            {  # a pipeline GenerationReport
+                "lint": {"tool": "ruff", "clean": True},
+                "coverage_percent": 87.5,
+                "adherence": 1.0,
+                "public_passed": 2,
+                "public_total": 4,
+            },
+            {
+                "lint_clean": 1.0,
+                "coverage": 0.875,
+                "pattern_adherence": 1.0,
+                "tests_pass_rate": 0.5,
+            },
+        ),
+        ({"coverage_percent": 1.0}, {"coverage": 0.01}),
+        ({"mode": "loop", "pass_at_1": 0.42}, {"bench_pass_rate": 0.42}),
         ("plain text", {}),
         (None, {}),
     ],

@@ -27,15 +27,19 @@ from codeloop.ui._views import (
 __all__ = ["METRIC_ALIASES", "VALIDATION_KINDS", "Dashboard"]
 
 # Run-result fields charted as quality measures, under the names the pipeline and bench may use.
+# ``lint.clean`` is a nested field; ``*_percent`` values are read as percentages.
 METRIC_ALIASES: Mapping[str, tuple[str, ...]] = {
-    "lint_clean": ("lint_clean",),
-    "coverage": ("coverage",),
+    "lint_clean": ("lint_clean", "lint.clean"),
+    "coverage": ("coverage", "coverage_percent"),
     "pattern_adherence": ("pattern_adherence", "rule_adherence", "adherence"),
     "tests_pass_rate": ("tests_pass_rate", "pass_rate"),
+    "bench_pass_rate": ("pass_at_1",),
 }
+# Pairs (passed, total) that give the tests' pass rate when no rate is stored.
+_PASS_COUNTS = (("tests_passed", "tests_total"), ("public_passed", "public_total"))
 # Step kinds that are checks: their error rate is the "checks passed" series.
 VALIDATION_KINDS = ("validation", "lint", "typecheck", "compile", "test")
-_TITLE_KEYS = ("prompt", "task", "request", "question", "query", "description", "path")
+_TITLE_KEYS = ("prompt", "task", "description", "request", "question", "query", "file", "path")
 _RESULT_SECTIONS = ("report", "metrics")
 _DAY_S = 86400.0
 
@@ -57,13 +61,22 @@ def _title(request: Any) -> str:
     return text if len(text) <= 120 else text[:119] + "…"
 
 
-def _as_rate(value: Any) -> float | None:
+def _as_rate(value: Any, *, percent: bool = False) -> float | None:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, int | float):
         number = float(value)
-        return number / 100.0 if 1.0 < number <= 100.0 else number
+        return number / 100.0 if percent or 1.0 < number <= 100.0 else number
     return None
+
+
+def _field(section: dict[str, Any], path: str) -> float | None:
+    value: Any = section
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return _as_rate(value, percent=path.endswith("_percent"))
 
 
 def result_metrics(result: Any) -> dict[str, float]:
@@ -74,13 +87,15 @@ def result_metrics(result: Any) -> dict[str, float]:
     found: dict[str, float] = {}
     for name, aliases in METRIC_ALIASES.items():
         for section in sections:
-            value = next((_as_rate(section[a]) for a in aliases if a in section), None)
+            value = next((v for a in aliases if (v := _field(section, a)) is not None), None)
             if value is not None:
                 found[name] = value
                 break
-    if "tests_pass_rate" not in found:
-        for section in sections:
-            passed, total = section.get("tests_passed"), section.get("tests_total")
+    for section in sections:
+        if "tests_pass_rate" in found:
+            break
+        for passed_key, total_key in _PASS_COUNTS:
+            passed, total = section.get(passed_key), section.get(total_key)
             if isinstance(passed, int) and isinstance(total, int) and total > 0:
                 found["tests_pass_rate"] = passed / total
                 break
