@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from codeloop.errors import UserInputError
-from codeloop.executors import BatchRunner, BatchTask, LocalExecutor, RayExecutor
+from codeloop.executors import BatchRunner, BatchTask, LocalExecutor
 from codeloop.store import Store
 from tests.executors import tasks
 
@@ -65,12 +65,6 @@ async def test_task_ids_must_be_unique(store: Store) -> None:
         await BatchRunner(store, LocalExecutor()).run(
             "x", [BatchTask(id="a"), BatchTask(id="a")], tasks.digest
         )
-
-
-async def test_ray_gives_the_same_batch_results(store: Store, ray_executor: RayExecutor) -> None:
-    local = await BatchRunner(store, LocalExecutor(2)).run("digest", batch(12), tasks.digest)
-    on_ray = await BatchRunner(store, ray_executor).run("digest-ray", batch(12), tasks.digest)
-    assert on_ray.results == local.results
 
 
 def test_a_killed_batch_resumes_without_redoing_or_losing_work(tmp_path: Path, log: Path) -> None:

@@ -10,7 +10,15 @@ import pytest
 
 from codeloop.config import BatchSettings
 from codeloop.errors import ExecutorError, LimitExceeded, MissingDependency
-from codeloop.executors import Executor, LocalExecutor, RayExecutor, build_executor
+from codeloop.executors import (
+    BatchRunner,
+    BatchTask,
+    Executor,
+    LocalExecutor,
+    RayExecutor,
+    build_executor,
+)
+from codeloop.store import Store
 from tests.executors import tasks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,3 +106,12 @@ def test_build_executor_from_settings() -> None:
 def test_local_concurrency_must_be_positive() -> None:
     with pytest.raises(ValueError, match="concurrency must be at least 1"):
         LocalExecutor(0)
+
+
+async def test_ray_gives_the_same_batch_results(tmp_path: Path, ray_executor: RayExecutor) -> None:
+    store = Store(tmp_path / "codeloop.db")
+    tasks_ = [BatchTask(id=f"t{i}", input=i) for i in range(12)]
+    local = await BatchRunner(store, LocalExecutor(2)).run("digest", tasks_, tasks.digest)
+    on_ray = await BatchRunner(store, ray_executor).run("digest-ray", tasks_, tasks.digest)
+    assert on_ray.results == local.results == {f"t{i}": tasks.digest(i) for i in range(12)}
+    store.close()
