@@ -8,14 +8,13 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
-from codeloop.sandbox import IsolatedSandbox, Limits
+from codeloop.sandbox import Limits
 from codeloop.sandbox._procfs import descendants
 
 FAKE_KEY = "sk-canary-7f3a9c1e5b2d4f6a8c0e"
@@ -80,12 +79,7 @@ def planted_environment(canaries: Canaries, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 FAST = Limits(cpu_s=0.5, wall_s=2.0, memory_mb=256, output_bytes=65536)
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def sandbox(canaries: Canaries) -> AsyncIterator[IsolatedSandbox]:
-    async with IsolatedSandbox(limits=FAST, pool_size=2) as box:
-        yield box
+ESCAPE = Limits(cpu_s=0.3, wall_s=1.5, memory_mb=256, output_bytes=65536)
 
 
 def wait_no_children(timeout: float = 5.0) -> list[int]:

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from codeloop.sandbox import IsolatedSandbox, RunResult
-from tests.sandbox.conftest import FAKE_KEY, FAST, SECRET, Canaries, wait_no_children
+from tests.sandbox.conftest import ESCAPE, FAKE_KEY, SECRET, Canaries, wait_no_children
 from tests.sandbox.escapes import ATTEMPTS, Attempt
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -37,8 +37,8 @@ HOST = {"llm_query": echo, "restore": restore, "checkpoint": checkpoint}
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def boxes(canaries: Canaries) -> AsyncIterator[dict[bool, IsolatedSandbox]]:
-    on = IsolatedSandbox(limits=FAST, pool_size=1, validate=True)
-    off = IsolatedSandbox(limits=FAST, pool_size=2, validate=False)
+    on = IsolatedSandbox(limits=ESCAPE, pool_size=1, validate=True)
+    off = IsolatedSandbox(limits=ESCAPE, pool_size=2, validate=False)
     try:
         yield {True: on, False: off}
     finally:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+
+import pytest
 
 from codeloop.sandbox import Limits
 from codeloop.sandbox.process import run_process
@@ -41,7 +44,7 @@ async def test_no_network_no_secrets_unprivileged(canaries: Canaries) -> None:
     )
     result = await run_process(["sh", "-c", script], files={})
     lines = result.stdout.splitlines()
-    assert lines[0] == "65534"
+    assert lines[0] == "65533"
     assert lines[1] == "no-secret"
     assert lines[2] == "0"
     assert lines[3] == "PermissionError: [Errno 1] Operation not permitted"
@@ -63,9 +66,20 @@ async def test_fork_bomb_and_wall_deadline_are_contained() -> None:
 
 
 async def test_files_cannot_escape_the_working_directory() -> None:
-    import pytest
-
     from codeloop.errors import UserInputError
 
     with pytest.raises(UserInputError, match="leaves the working directory"):
         await run_process(["true"], files={"../evil.py": "x"})
+
+
+async def test_bytes_files_are_executable() -> None:
+    result = await run_process(["./run.sh"], files={"run.sh": b"#!/bin/sh\necho ran as $(id -u)\n"})
+    assert (result.exit_code, result.stdout) == (0, "ran as 65533\n")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+async def test_node_test_runner_can_spawn_its_children() -> None:
+    test = "const t = require('node:test');\nt.test('one', () => {});\n"
+    result = await run_process(["node", "--test"], files={"a.test.js": test})
+    assert result.exit_code == 0, result.stdout
+    assert "# pass 1" in result.stdout

@@ -72,7 +72,7 @@ async def test_policy_result_names_line_and_rule(box: IsolatedSandbox) -> None:
     assert result.status == "policy"
     assert result.error is not None
     assert (result.error.line, result.error.rule) == (2, "import")
-    assert result.feedback().startswith("line 2: policy: line 2: import: module `os`")
+    assert result.feedback().startswith("policy: line 2: import: module `os` is not allowed")
 
 
 async def test_numpy_pandas_sklearn_inside_and_json_conversion(box: IsolatedSandbox) -> None:

@@ -52,3 +52,8 @@ def test_isolation_report_probes_a_real_worker() -> None:
     assert "uid: 65534" in probe.detail
     assert "fork blocked" in probe.detail
     assert all(layer.fix for layer in layers.values() if not layer.active)
+
+
+async def test_isolation_report_works_inside_a_running_loop() -> None:
+    layers = {layer.layer: layer for layer in isolation_report()}
+    assert layers["worker probe"].active

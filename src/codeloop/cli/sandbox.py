@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +15,8 @@ from codeloop.cli._context import AppContext, app_context
 from codeloop.cli._output import console, emit_json, err_console
 from codeloop.errors import UserInputError
 from codeloop.models.budget import Budget
+from codeloop.models.protocol import Model
+from codeloop.models.types import ModelRequest, ModelResponse
 from codeloop.sandbox import IsolatedSandbox, Limits, RunResult
 from codeloop.sandbox.hosting import budget_function, checkpoint_functions, model_functions
 from codeloop.sandbox.protocol import HostFunction
@@ -39,12 +42,28 @@ def _read_context(path: Path | None) -> Any:
     return text
 
 
+class _LazyModel:
+    """Builds the model on the first call, so a program that never calls llm_query never loads
+    (or verifies) a model."""
+
+    def __init__(self, build: Callable[[], Model]) -> None:
+        self._build = build
+        self._model: Model | None = None
+        self._lock = asyncio.Lock()
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        async with self._lock:
+            if self._model is None:
+                self._model = await asyncio.to_thread(self._build)
+        return await self._model.complete(request)
+
+
 async def _run(
     app: AppContext,
     program: str,
     context: Any,
     limits: Limits,
-    model: str | None,
+    model: str,
     run_id: str,
     unsafe: bool,
 ) -> RunResult:
@@ -54,12 +73,12 @@ async def _run(
         **checkpoint_functions(app.store.checkpoints, run_id),
         **budget_function(budget),
     }
-    if model is not None:
-        factory = app.models
-        managed = factory.build(model, budget=budget, trace=trace)
-        host.update(
-            model_functions(managed, resolve=lambda n: factory.build(n, budget=budget, trace=trace))
-        )
+    factory = app.models
+
+    def build(name: str) -> Model:
+        return factory.build(name, budget=budget, trace=trace)
+
+    host.update(model_functions(_LazyModel(lambda: build(model)), resolve=build))
     settings = app.settings.sandbox
     unsafe = unsafe or settings.unsafe
     async with IsolatedSandbox.from_settings(settings, pool_size=0, unsafe=unsafe) as sandbox:
@@ -77,11 +96,13 @@ def run(
         typer.Option(help="A file given to the program as `context` (.json is parsed)."),
     ] = None,
     model: Annotated[
-        str | None,
+        str,
         typer.Option(
-            "--model", "-m", help="Model for llm_query/raw_query: backend:name or a role."
+            "--model",
+            "-m",
+            help="Model for llm_query/raw_query: backend:name or a role (loaded on first use).",
         ),
-    ] = None,
+    ] = "worker",
     timeout: Annotated[
         float | None, typer.Option(help="Wall-clock limit in seconds.", min=0.1)
     ] = None,

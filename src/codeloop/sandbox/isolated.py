@@ -35,6 +35,9 @@ LIMIT_MESSAGES = {
     "budget": "the model budget ran out: make fewer or smaller model calls",
 }
 SPAWN_MEMORY_MB = 4096
+# Workers cannot fork (seccomp), so RLIMIT_NPROC only bounds threads, counted over every worker
+# of the uid together; each worker's address-space limit already bounds its own threads.
+WORKER_TASKS = 4096
 WORKER_BOOT = (
     "import sys; sys.path[:0] = [{worker!r}, {site!r}]; from clworker.main import main; main()"
 )
@@ -105,7 +108,7 @@ class IsolatedSandbox:
             "spawn_memory_mb": SPAWN_MEMORY_MB,
             "file_mb": self.limits.file_mb,
             "open_files": self.limits.open_files,
-            "processes": self.limits.processes,
+            "processes": WORKER_TASKS,
             "preload": list(self._preload),
             "seccomp": self._seccomp,
             "landlock": landlock,
@@ -114,7 +117,7 @@ class IsolatedSandbox:
         python = inside(self.runtime.executable)
         mount = Mount(
             binds=self.runtime.binds,
-            hidden=(self.runtime.hidden_site,),
+            hidden=self.runtime.hidden,
             scratch_mb=self.limits.tmp_mb,
             env={"LD_LIBRARY_PATH": inside("/opt/python/lib")},
         )

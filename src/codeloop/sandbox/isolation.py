@@ -117,7 +117,7 @@ class Launcher:
     def _bwrap(self, mount: Mount, binds: Sequence[Bind], cwd: str) -> list[str]:
         args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
         args += ["--cap-drop", "ALL", "--clearenv", "--hostname", "sandbox"]
-        system = ("/usr",) if mount.whole_usr else SYSTEM_READ_ONLY
+        system = ("/usr", "/etc/alternatives") if mount.whole_usr else SYSTEM_READ_ONLY
         for path in system:
             if Path(path).exists():
                 args += ["--ro-bind", path, path]

@@ -21,7 +21,7 @@ class Limits(BaseModel):
     file_mb: int = Field(default=16, ge=1)
     tmp_mb: int = Field(default=64, ge=1)
     open_files: int = Field(default=64, ge=16)
-    processes: int = Field(default=256, ge=8)
+    processes: int = Field(default=256, ge=8, description="tool runs: processes + threads")
     import_wall_s: float = Field(default=30.0, gt=0)
     session_cpu_s: float = Field(default=120.0, gt=0)
 

@@ -27,6 +27,7 @@ from codeloop.sandbox.runtime import (
     INSIDE_SITE,
     INSIDE_WORKER,
     TEST_DISTRIBUTIONS,
+    Bind,
     PythonRuntime,
 )
 from codeloop.telemetry import span
@@ -38,28 +39,36 @@ LAUNCH = (
 )
 WORKDIR = "/work"
 MAX_COLLECT_BYTES = 4 * 1024 * 1024
+# RLIMIT_NPROC counts every task of a uid system-wide: tool runs get their own uid, so the
+# threads of program workers (uid 65534) cannot starve their fork budget, nor the reverse.
+PROCESS_UID = 65533
 
 
 async def run_process(
     argv: Sequence[str],
     *,
-    files: Mapping[str, str],
+    files: Mapping[str, str | bytes],
     limits: Limits | None = None,
     cwd_files_dir: Path | None = None,
     collect: Sequence[str] = (),
+    read_only: Sequence[Path] = (),
+    env: Mapping[str, str] | None = None,
     isolation: str = "auto",
     unsafe: bool = False,
-    uid: int = 65534,
+    uid: int = PROCESS_UID,
     runtime: PythonRuntime | None = None,
 ) -> ProcessResult:
     """Run ``argv`` in a fresh sandbox whose working directory holds ``files``.
 
     ``python``/``python3`` resolve to the sandbox interpreter, with numpy, pandas, scikit-learn,
-    pytest and coverage importable. ``cwd_files_dir``: use this host directory as the working
-    directory (kept afterwards, e.g. for coverage data) instead of a temporary one. ``collect``:
-    glob patterns of files to read back from the working directory into ``ProcessResult.files``.
-    ``limits.memory_mb`` caps address space per process: raise it for runtimes that reserve much
-    virtual memory (node).
+    pytest and coverage importable; ``/usr`` (node, system tools) is visible read-only. ``files``
+    given as bytes are written executable (a compiled test binary). ``cwd_files_dir``: use this
+    host directory as the working directory (kept afterwards) instead of a temporary one.
+    ``collect``: glob patterns of files to read back into ``ProcessResult.files``. ``read_only``:
+    more host directories to mount read-only at the same path (a toolchain such as
+    ``~/.rustup``); ``env``: extra environment variables (e.g. a ``PATH`` naming them).
+    ``limits.memory_mb`` caps address space per process (node needs about 2 GB);
+    ``limits.processes`` caps processes and threads of all tool runs together (one uid).
     """
     if not argv:
         raise UserInputError("run_process needs a command: argv is empty")
@@ -70,7 +79,7 @@ async def run_process(
     workdir = cwd_files_dir or Path(tempfile.mkdtemp(prefix="codeloop-run-"))
     try:
         _write_files(workdir, files, uid if launcher.drop_privileges else None)
-        argv_full = _command(launcher, runtime, limits, workdir, argv)
+        argv_full = _command(launcher, runtime, limits, workdir, argv, read_only, env or {})
         with span("sandbox.process", {"argv0": argv[0], "files": len(files)}):
             return await _execute(argv_full, limits, workdir, collect)
     finally:
@@ -78,7 +87,7 @@ async def run_process(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _write_files(workdir: Path, files: Mapping[str, str], uid: int | None) -> None:
+def _write_files(workdir: Path, files: Mapping[str, str | bytes], uid: int | None) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     root = workdir.resolve()
     for name, text in files.items():
@@ -88,16 +97,27 @@ def _write_files(workdir: Path, files: Mapping[str, str], uid: int | None) -> No
                 f"file name {name!r} leaves the working directory: use a relative path"
             )
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+            target.chmod(0o755)
+        else:
+            target.write_text(text, encoding="utf-8")
     if uid is not None:
         for path in [root, *root.rglob("*")]:
             os.chown(path, uid, uid)
 
 
 def _command(
-    launcher: Launcher, runtime: PythonRuntime, limits: Limits, workdir: Path, argv: Sequence[str]
+    launcher: Launcher,
+    runtime: PythonRuntime,
+    limits: Limits,
+    workdir: Path,
+    argv: Sequence[str],
+    read_only: Sequence[Path],
+    env: Mapping[str, str],
 ) -> list[str]:
     inside = launcher.inside
+    tools = [Bind(path, str(path)) for path in read_only]
     bwrap = launcher.mode == "bwrap"
     cwd = WORKDIR if bwrap else str(workdir)
     config = {
@@ -108,14 +128,15 @@ def _command(
         "processes": limits.processes,
         "seccomp": True,
         "landlock": {
-            "read": ["/usr", "/etc/alternatives", inside("/opt"), "/proc", "/dev"],
+            "read": ["/usr", "/etc/alternatives", inside("/opt"), "/proc", "/dev"]
+            + [inside(tool.target) for tool in tools],
             "write": [cwd, "/tmp", "/dev/null"],
         },
     }
     python_bin = inside("/opt/python/bin")
     mount = Mount(
-        binds=runtime.binds,
-        hidden=(runtime.hidden_site,),
+        binds=(*runtime.binds, *tools),
+        hidden=runtime.hidden,
         scratch_mb=limits.tmp_mb,
         whole_usr=True,
         env={
@@ -123,6 +144,7 @@ def _command(
             "PYTHONPATH": inside(INSIDE_SITE),
             "LD_LIBRARY_PATH": inside("/opt/python/lib"),
             "PYTHONDONTWRITEBYTECODE": "1",
+            **env,
         },
     )
     boot = LAUNCH.format(worker=inside(INSIDE_WORKER), site=inside(INSIDE_SITE))

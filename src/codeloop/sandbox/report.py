@@ -6,7 +6,10 @@ import asyncio
 import ctypes
 import os
 import shutil
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from codeloop.errors import CodeloopError
 
@@ -26,7 +29,10 @@ class LayerStatus:
 
 
 def isolation_report(*, probe: bool = True) -> list[LayerStatus]:
-    """Each layer's status; with ``probe``, a real worker is started and its lock-down reported."""
+    """Each layer's status; with ``probe``, a real worker is started and its lock-down reported.
+
+    Synchronous (for ``doctor``); safe to call from inside a running event loop too.
+    """
     root = os.geteuid() == 0
     layers = [
         _binary("bubblewrap", "bwrap", "apt-get install -y bubblewrap"),
@@ -50,7 +56,9 @@ def _uid(root: bool) -> LayerStatus:
         return LayerStatus(
             "unprivileged uid", False, "setpriv missing", "apt-get install -y util-linux"
         )
-    return LayerStatus("unprivileged uid", True, "setpriv drops root to uid 65534")
+    return LayerStatus(
+        "unprivileged uid", True, "setpriv drops root to uid 65534 (programs) and 65533 (tool runs)"
+    )
 
 
 def _binary(name: str, binary: str, fix: str) -> LayerStatus:
@@ -89,8 +97,18 @@ def _probe() -> LayerStatus:
             await worker.kill()
 
     try:
-        layers = asyncio.run(start())
+        layers = _run_sync(start())
     except CodeloopError as exc:
         return LayerStatus("worker probe", False, str(exc), "see the layers above")
     detail = ", ".join(f"{k}: {v}" for k, v in sorted(layers.items()))
     return LayerStatus("worker probe", True, detail)
+
+
+def _run_sync(coro: Coroutine[Any, Any, dict[str, str]]) -> dict[str, str]:
+    """``asyncio.run``, on a helper thread when the caller is already inside an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -57,7 +57,7 @@ class RunResult(_Data):
             return ""
         where = f"line {self.error.line}: " if self.error.line else ""
         if self.status == "policy":
-            return f"{where}policy: {self.error.message}"
+            return f"policy: {self.error.message}"
         if self.status == "limit":
             return f"{self.error.kind or 'resource'} limit: {self.error.message}"
         return self.error.traceback_tail or f"{where}{self.error.type}: {self.error.message}"

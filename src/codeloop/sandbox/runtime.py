@@ -52,9 +52,10 @@ class PythonRuntime:
         return (Bind(self.home, INSIDE_HOME), *self.packages, self.worker)
 
     @property
-    def hidden_site(self) -> str:
-        """The interpreter's own site-packages, covered by an empty tmpfs inside."""
-        return f"{INSIDE_HOME}/lib/python{self.version}/site-packages"
+    def hidden(self) -> tuple[str, ...]:
+        """The interpreter's own site-packages, covered by an empty tmpfs inside (if it has one)."""
+        relative = f"lib/python{self.version}/site-packages"
+        return (f"{INSIDE_HOME}/{relative}",) if (self.home / relative).is_dir() else ()
 
     @classmethod
     def discover(cls, distributions: tuple[str, ...] = DATA_DISTRIBUTIONS) -> PythonRuntime:

@@ -23,6 +23,9 @@ DENIED_SYSCALLS = (
     "setresuid", "setresgid", "setgroups", "seccomp", "pidfd_open", "pidfd_getfd", "kcmp",
 )  # fmt: skip
 
+# Tool runs may start processes; socketpair gives them local pipes (node's child stdio), no network.
+EXEC_ALLOWED = frozenset({"fork", "vfork", "execve", "execveat", "socketpair"})
+
 SYS_LANDLOCK_CREATE_RULESET = 444
 SYS_LANDLOCK_ADD_RULE = 445
 SYS_LANDLOCK_RESTRICT_SELF = 446
@@ -134,7 +137,7 @@ def seccomp(*, allow_exec: bool) -> str:
     flt = sc.SyscallFilter(defaction=sc.ALLOW)
     deny = sc.ERRNO(errno.EPERM)
     for name in DENIED_SYSCALLS:
-        if allow_exec and name in ("fork", "vfork", "execve", "execveat"):
+        if allow_exec and name in EXEC_ALLOWED:
             continue
         try:
             flt.add_rule(deny, name)
