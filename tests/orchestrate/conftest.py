@@ -9,7 +9,7 @@ import pytest
 
 from codeloop.config import BudgetSettings
 from codeloop.models.protocol import Model
-from codeloop.orchestrate import ModelRouter, RunContext
+from codeloop.orchestrate import ModelRouter, RunContext, sandbox_policy
 from codeloop.sandbox import IsolatedSandbox, Limits
 from codeloop.store import Store
 
@@ -41,6 +41,12 @@ def make_runs(sandbox: IsolatedSandbox, store: Store) -> RunsFactory:
             {"planner": planner, "coder": coder or planner, "worker": worker or planner}
         )
         limits = BudgetSettings(**budget)
-        return RunContext(router=router, sandbox=sandbox, store=store, budget=limits)
+        return RunContext(
+            router=router,
+            sandbox=sandbox,
+            store=store,
+            budget=limits,
+            policy=sandbox_policy,
+        )
 
     return build

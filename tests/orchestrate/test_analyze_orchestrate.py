@@ -31,7 +31,7 @@ async def test_analyze_retries_after_validation_and_runtime_errors(
 ) -> None:
     coder = ScriptedModel(
         [
-            fenced("finish(1)"),
+            fenced("import os\nfinish(1)"),
             fenced("final_report = context[99]['temp']"),
             fenced(
                 "import pandas as pd\n"
@@ -48,7 +48,10 @@ async def test_analyze_retries_after_validation_and_runtime_errors(
     assert report.value == {"Oslo": 4.0, "Rome": 19.0}
     assert [a.stage for a in report.attempts] == ["validation", "run", "ok"]
     assert report.attempts[0].error is not None
-    assert "do not call finish(); assign `final_report` instead" in report.attempts[0].error
+    first, second, third = report.attempts[0].error.splitlines()
+    assert first.startswith("line 1: import: module `os` is not allowed (allowed instead: base64,")
+    assert second == "line 2: no-finish: do not call finish(); assign `final_report` instead"
+    assert third == "line 2: result-variable: the program never assigns `final_report` at top level"
     assert "IndexError" in (report.attempts[1].error or "")
     retry_prompt = coder.requests[2].messages[-1].content
     assert retry_prompt.startswith("Your previous program failed when it ran:")

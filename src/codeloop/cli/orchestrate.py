@@ -34,6 +34,7 @@ from codeloop.orchestrate import (
     detect_format,
     get_codegen_reference,
     language_of,
+    sandbox_policy,
 )
 from codeloop.sandbox import IsolatedSandbox, Limits
 from codeloop.store import StepRecord
@@ -110,6 +111,7 @@ async def run_context(
             store=app.store,
             budget=budget or app.settings.budget,
             limits=limits,
+            policy=sandbox_policy,
             observer=observer,
         )
     # killed workers' pipe transports close on the next loop turns; let them, before the loop ends

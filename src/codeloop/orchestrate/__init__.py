@@ -26,7 +26,12 @@ from codeloop.orchestrate.sampling import (
     parse_data,
     sample_data,
 )
-from codeloop.orchestrate.validate import Finding, extract_code, validate_program
+from codeloop.orchestrate.validate import (
+    Finding,
+    extract_code,
+    sandbox_policy,
+    validate_program,
+)
 
 __all__ = [
     "ActiveRun",
@@ -66,5 +71,6 @@ __all__ = [
     "parse_data",
     "read_strategy",
     "sample_data",
+    "sandbox_policy",
     "validate_program",
 ]

@@ -24,6 +24,9 @@ __all__ = ["Attempt", "CodegenLoop", "CodegenOptions", "ProgramOutcome"]
 
 Stage = Literal["validation", "run", "ok"]
 _MAX_STORED_OUTPUT = 20_000
+CLOSING_FENCE = ("\n```\n",)
+"""Stops generation after the code block: a bare fence line closes it (the opening one carries a
+language tag), and small models otherwise go on explaining, which costs time and tokens."""
 
 
 class CodegenOptions(BaseModel):
@@ -93,6 +96,7 @@ class CodegenLoop:
                 messages=tuple(messages),
                 temperature=0.0 if number == 1 else options.retry_temperature,
                 max_tokens=options.max_tokens,
+                stop=CLOSING_FENCE,
                 seed=number,
             )
             try:

@@ -20,6 +20,7 @@ from codeloop.models.types import Message, ModelRequest
 from codeloop.orchestrate._prompts import render
 from codeloop.orchestrate._runs import RunContext
 from codeloop.orchestrate.budget import BudgetedModel
+from codeloop.orchestrate.codegen import CLOSING_FENCE
 from codeloop.orchestrate.host import ProgramHost
 from codeloop.orchestrate.recording import StepRecordingModel
 from codeloop.orchestrate.reference import get_codegen_reference
@@ -191,7 +192,9 @@ class RecursiveLM:
                 messages = (Message(role="system", content=system), first, *history)
                 try:
                     reply = await model.complete(
-                        ModelRequest(messages=messages, max_tokens=opts.max_tokens)
+                        ModelRequest(
+                            messages=messages, max_tokens=opts.max_tokens, stop=CLOSING_FENCE
+                        )
                     )
                 except BudgetExceeded:
                     return self._last_output(turns), False

@@ -11,10 +11,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from codeloop.errors import ValidationFailed
+from codeloop.sandbox._worker import policy
 from codeloop.sandbox.scheme import mentions, read_program, strip_fence
 from codeloop.sandbox.scheme.values import Symbol
 
-__all__ = ["Finding", "PolicyCheck", "extract_code", "validate_program"]
+__all__ = ["Finding", "PolicyCheck", "extract_code", "sandbox_policy", "validate_program"]
 
 _BLOCK = re.compile(r"```([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _FORBIDDEN_PY = ("finish", "finish_var")
@@ -34,6 +35,19 @@ class Finding(BaseModel):
 
 
 PolicyCheck = Callable[[str], Sequence[Finding]]
+
+
+def sandbox_policy(code: str) -> list[Finding]:
+    """The sandbox's own whitelist validator as a policy check, so a refused import or builtin
+    is caught before the run, with the sandbox's message and what is allowed instead."""
+    return [
+        Finding(
+            line=f.line,
+            rule=f.rule,
+            message=f"{f.message} (allowed instead: {f.allowed})" if f.allowed else f.message,
+        )
+        for f in policy.check(code)
+    ]
 
 
 def extract_code(reply: str, language: Literal["python", "scheme"] = "python") -> str:
