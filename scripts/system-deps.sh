@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages codeloop needs, when run as root; otherwise prints the apt line and stops.
 set -euo pipefail
-packages=(bubblewrap libseccomp2 cmake build-essential git)
+packages=(bubblewrap libseccomp2 cmake build-essential git chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

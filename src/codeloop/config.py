@@ -20,13 +20,17 @@ from pydantic_settings import (
 )
 
 __all__ = [
+    "BatchSettings",
     "BudgetSettings",
+    "HttpSettings",
     "KnowledgeSettings",
     "ModelSettings",
     "OrchestrateSettings",
     "PatternSettings",
     "SandboxSettings",
+    "ServeSettings",
     "Settings",
+    "UISettings",
 ]
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
@@ -138,6 +142,42 @@ class PatternSettings(_Section):
     candidates: int = Field(default=200, ge=1)
 
 
+class BatchSettings(_Section):
+    """Where batch work and ``map_async`` fan-out run: in this process, or on a Ray cluster."""
+
+    backend: Literal["local", "ray"] = "local"
+    concurrency: int = Field(default=4, ge=1)
+    ray_address: str | None = None  # None starts a private local Ray; "auto" joins `ray start`
+    ray_num_cpus: int | None = Field(default=None, ge=1)
+
+
+class HttpSettings(_Section):
+    """What an HTTP edge lets through. ``token`` is required from clients when set; beyond
+    localhost one is always required (made up and printed when none is set)."""
+
+    token: str | None = Field(default=None, min_length=16)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    rate_per_minute: int = Field(default=600, ge=1)
+    burst: int = Field(default=60, ge=1)
+    max_connections: int = Field(default=64, ge=1)
+
+
+class UISettings(HttpSettings):
+    """The dashboard (``codeloop ui``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+
+
+class ServeSettings(HttpSettings):
+    """The MCP server over HTTP (``codeloop serve --http``): programs and data arrive in bodies."""
+
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    rate_per_minute: int = Field(default=1200, ge=1)
+    burst: int = Field(default=200, ge=1)
+    max_connections: int = Field(default=512, ge=1)
+
+
 class Settings(BaseSettings):
     """All of codeloop's settings."""
 
@@ -160,6 +200,9 @@ class Settings(BaseSettings):
     orchestrate: OrchestrateSettings = Field(default_factory=OrchestrateSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     patterns: PatternSettings = Field(default_factory=PatternSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
+    ui: UISettings = Field(default_factory=UISettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
     @property
     def db_path(self) -> Path:

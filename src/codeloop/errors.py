@@ -10,6 +10,7 @@ where they occur and chained with ``raise ... from``.
     ├── ConfigError                    the operator: settings or installation
     │   └── MissingDependency          the operator: a missing package or tool (has the install)
     ├── StoreError                     the operator: the SQLite store cannot be read or written
+    ├── ExecutorError                  the operator: a batch backend lost work (worker, cluster)
     ├── ModelError                     the provider or the model
     │   ├── ModelHTTPError             an HTTP status from the provider (status, retry_after)
     │   ├── ModelTimeout               no answer within the timeout
@@ -35,6 +36,7 @@ __all__ = [
     "CodeloopError",
     "ConfigError",
     "ExecutionFailed",
+    "ExecutorError",
     "IsolationUnavailable",
     "LimitExceeded",
     "MissingDependency",
@@ -75,6 +77,11 @@ class MissingDependency(ConfigError):
 
 class StoreError(CodeloopError):
     """The SQLite store cannot be opened, migrated, read or written."""
+
+
+class ExecutorError(CodeloopError):
+    """A batch backend (a Ray cluster) could not run an item: a worker or node died, or the
+    cluster cannot be reached. The item's own exceptions pass through unchanged."""
 
 
 class ModelError(CodeloopError):

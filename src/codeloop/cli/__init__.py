@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import sys
 
-from codeloop.cli import ask, doctor, knowledge, model, orchestrate, patterns, runs, sandbox
+from codeloop.cli import (
+    ask,
+    doctor,
+    knowledge,
+    model,
+    orchestrate,
+    patterns,
+    runs,
+    sandbox,
+    ui,
+)
 from codeloop.cli._app import build_app, run_app
 
 __all__ = ["app", "main"]
 
-app = build_app([ask, doctor, knowledge, model, orchestrate, patterns, runs, sandbox])
+app = build_app([ask, doctor, knowledge, model, orchestrate, patterns, runs, sandbox, ui])
 
 
 def main() -> None:

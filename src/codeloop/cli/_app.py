@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from codeloop.errors import CodeloopError, ConfigError, UserInputError
+from codeloop.otel import exporting
 from codeloop.telemetry import configure_logging
 
 __all__ = ["CommandModule", "build_app", "run_app"]
@@ -37,16 +38,18 @@ def build_app(modules: Sequence[CommandModule]) -> typer.Typer:
 
 
 def run_app(app: typer.Typer, argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; codeloop errors become one line on stderr, never a traceback."""
+    """Run the CLI; codeloop errors become one line on stderr, never a traceback. Spans and
+    metrics are exported when ``OTEL_*`` variables ask for it, and flushed before returning."""
     from codeloop.cli._output import err_console
 
     configure_logging()
     command = typer.main.get_command(app)
     try:
         # Without standalone mode, click returns a command's ``typer.Exit`` code instead of raising.
-        code = command.main(
-            args=list(argv) if argv is not None else sys.argv[1:], standalone_mode=False
-        )
+        with exporting():
+            code = command.main(
+                args=list(argv) if argv is not None else sys.argv[1:], standalone_mode=False
+            )
     except typer.Abort:
         err_console.print("aborted")
         return 130

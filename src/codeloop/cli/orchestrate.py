@@ -357,7 +357,14 @@ def serve(
     ctx: typer.Context,
     http: Annotated[bool, typer.Option("--http", help="Streamable HTTP instead of stdio.")] = False,
     host: Annotated[str, typer.Option(help="HTTP address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
+    port: Annotated[int, typer.Option(help="HTTP port (0 picks a free one).")] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CODELOOP_SERVE__TOKEN",
+            help="Token HTTP clients must send as a Bearer header; made up when beyond localhost.",
+        ),
+    ] = None,
 ) -> None:
     """Serve codeloop's tools over MCP (stdio, or streamable HTTP with --http).
 
@@ -367,9 +374,13 @@ def serve(
              codeloop serve --http --port 8000
     """
     from codeloop.server import ServerServices, build_server
+    from codeloop.server.http import serve_http
 
     app = app_context(ctx)
     config = app.settings.orchestrate
+    if token is not None and len(token) < 16:
+        raise UserInputError("--token must be at least 16 characters: use a long random string")
+    serve_settings = app.settings.serve.model_copy(update={"token": token} if token else {})
 
     async def main() -> None:
         async with run_context(app) as runs:
@@ -387,7 +398,13 @@ def serve(
             )
             server = build_server(services)
             if http:
-                await server.run_streamable_http_async(host=host, port=port)
+                await serve_http(
+                    server,
+                    host=host,
+                    port=port,
+                    settings=serve_settings,
+                    announce=lambda line: err_console.print(line, highlight=False, soft_wrap=True),
+                )
             else:
                 await server.run_stdio_async()
 
