@@ -25,6 +25,9 @@ _RULE_ARGS = ("--select", RUFF_RULES, "--ignore", RUFF_IGNORE)
 
 _RESULT = re.compile(r"^(PASSED|FAILED|ERROR) (\S+?)::(\S+)(?: - (.*))?$", re.MULTILINE)
 _COVERAGE = re.compile(r"^@@COVERAGE@@ (\d+(?:\.\d+)?)$", re.MULTILINE)
+_PLACEHOLDER_IMPORT = re.compile(
+    r"^from (?:solution|your_module|module|main|code|my_module)\s+import", re.MULTILINE
+)
 _FLOAT = re.compile(r"\d\.\d|\de-?\d")
 _EQ_HELPER = """
 
@@ -224,8 +227,19 @@ class PythonSupport:
                 lines.append(f"    assert {example.call} == {example.expected}\n")
         return "\n".join(lines)
 
-    def normalize_tests(self, tests: str) -> str:
+    def normalize_tests(self, tests: str, *, module: str) -> str:
+        """Point placeholder imports (``from solution import``) at the real module."""
+        tests = _PLACEHOLDER_IMPORT.sub(f"from {module} import", tests)
+        if not re.search(rf"^\s*(from {module} import|import {module}\b)", tests, re.MULTILINE):
+            tests = f"from {module} import *  # noqa: F403\n" + tests
         return tests
+
+    def merge_tests(self, first: str, second: str) -> str:
+        if not first.strip() or not second.strip():
+            return first or second
+        seen = {line for line in first.splitlines() if line.startswith(("import ", "from "))}
+        kept = [line for line in second.splitlines() if line not in seen]
+        return first.rstrip() + "\n\n\n" + "\n".join(kept).strip() + "\n"
 
     def output_files(self, module: str, code: str, tests: str) -> dict[str, str]:
         files = {self.code_file(module): code}

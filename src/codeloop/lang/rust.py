@@ -208,7 +208,13 @@ class RustSupport:
             )
         return "\n".join(parts) + "\n"
 
-    def normalize_tests(self, tests: str) -> str:
+    def merge_tests(self, first: str, second: str) -> str:
+        if not first.strip() or not second.strip():
+            return first or second
+        body = re.sub(r"(?m)^\s*use super::\*;\s*$\n?", "", second)
+        return first.rstrip() + "\n\n" + body.strip() + "\n"
+
+    def normalize_tests(self, tests: str, *, module: str) -> str:
         """Unwrap a ``mod tests { ... }`` the model may have written; ensure ``use super::*``."""
         match = _MOD_WRAPPER.match(tests)
         body = match.group(1) if match else tests

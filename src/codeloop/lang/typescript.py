@@ -29,6 +29,12 @@ _TAP = re.compile(r"^(not ok|ok) \d+ - (.+?)(?: # .*)?$", re.MULTILINE)
 _YAML_FIELD = re.compile(r"^\s+(error|expected|actual): (.*)$", re.MULTILINE)
 _COVERAGE = re.compile(r"^# (\S+)\.js\s*\|\s*([\d.]+)\s*\|", re.MULTILINE)
 _TEST_CALL = re.compile(r"^(?:\s*)(?:test|it)\(\s*([\"'`])(.+?)\1", re.MULTILINE)
+_TEST_IMPORTS = re.compile(
+    r'^import[^;\n]*from\s+["\']node:(?:test|assert(?:/strict)?)["\'];?[ \t]*\n?', re.MULTILINE
+)
+_TEST_HEADER = (
+    'import { describe, it, test } from "node:test";\nimport assert from "node:assert/strict";\n\n'
+)
 _TSC_FLAGS = [
     "--strict",
     "--noUnusedLocals",
@@ -216,20 +222,28 @@ class TypeScriptSupport:
         )
 
     def example_tests(self, module: str, examples: Sequence[Example]) -> str:
-        lines = [
-            'import { test } from "node:test";',
-            'import assert from "node:assert/strict";',
-            f'import * as sut from "./{module}";',
-            "",
-        ]
+        lines = [_TEST_HEADER + f'import * as sut from "./{module}";', ""]
         for index, example in enumerate(examples, start=1):
             lines.append(f'test("example_{index}", () => {{')
             lines.append(f"  assert.deepStrictEqual(sut.{example.call}, {example.expected});")
             lines.append("});\n")
         return "\n".join(lines)
 
-    def normalize_tests(self, tests: str) -> str:
-        return tests
+    def normalize_tests(self, tests: str, *, module: str) -> str:
+        """Imports of the code point at ``./module``; node:test and assert are always imported."""
+        tests = re.sub(
+            r'from\s+["\'](?:\./)?(?:solution|index|main)(?:\.ts)?["\']',
+            f'from "./{module}"',
+            tests,
+        )
+        body = _TEST_IMPORTS.sub("", tests)
+        return _TEST_HEADER + body.lstrip()
+
+    def merge_tests(self, first: str, second: str) -> str:
+        if not first.strip() or not second.strip():
+            return first or second
+        body = _TEST_IMPORTS.sub("", second)
+        return first.rstrip() + "\n\n" + body.strip() + "\n"
 
     def output_files(self, module: str, code: str, tests: str) -> dict[str, str]:
         files = {self.code_file(module): code}

@@ -21,9 +21,7 @@ SqlParams = Sequence[Any]
 def _migrations() -> list[tuple[str, str]]:
     """Every ``NNNN_name.sql`` shipped in ``codeloop.store.migrations``, in name order."""
     folder = resources.files("codeloop.store.migrations")
-    files = sorted(
-        (f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name
-    )
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in files]
 
 

@@ -34,5 +34,7 @@ class ResponseCache:
         )
 
     def purge_expired(self) -> int:
-        cursor = self._db.execute("DELETE FROM response_cache WHERE expires_at <= ?", (time.time(),))
+        cursor = self._db.execute(
+            "DELETE FROM response_cache WHERE expires_at <= ?", (time.time(),)
+        )
         return cursor.rowcount
