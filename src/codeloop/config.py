@@ -1,7 +1,8 @@
 """Settings, read once at the edges (CLI, server, API) and passed inward as typed objects.
 
-Sources, strongest first: constructor arguments, ``CODELOOP_*`` environment variables (nested with
-``__``, e.g. ``CODELOOP_MODELS__TIMEOUT_S=30``), ``codeloop.toml`` in the working directory, defaults.
+Sources, strongest first: constructor arguments, ``CODELOOP_*`` environment variables (nested
+with ``__``, e.g. ``CODELOOP_MODELS__TIMEOUT_S=30``), ``codeloop.toml`` in the working directory,
+defaults.
 """
 
 from __future__ import annotations

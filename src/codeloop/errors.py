@@ -6,9 +6,9 @@ where they occur and chained with ``raise ... from``.
 ::
 
     CodeloopError                      root; never raised itself
-    ├── UserInputError                 the user: a bad request, option or file (message names the fix)
+    ├── UserInputError                 the user: bad request, option or file (message names the fix)
     ├── ConfigError                    the operator: settings or installation
-    │   └── MissingDependency          the operator: an optional tool/package (message has the install line)
+    │   └── MissingDependency          the operator: a missing package or tool (has the install)
     ├── StoreError                     the operator: the SQLite store cannot be read or written
     ├── ModelError                     the provider or the model
     │   ├── ModelHTTPError             an HTTP status from the provider (status, retry_after)
@@ -19,8 +19,8 @@ where they occur and chained with ``raise ... from``.
     │   └── BudgetExceeded             a call/token/cost/seconds budget ran out (kind, limit, used)
     ├── SandboxError                   model-written code did something the sandbox refuses
     │   ├── PolicyViolation            the validator refused the program (line, rule, allowed)
-    │   ├── ExecutionFailed            the program raised (traceback_tail: only the program's frames)
-    │   ├── LimitExceeded              a resource limit was hit (kind: cpu, memory, wall, output, ...)
+    │   ├── ExecutionFailed            the program raised (traceback_tail: the program's own frames)
+    │   ├── LimitExceeded              a resource limit was hit (kind: cpu, memory, wall, output...)
     │   └── IsolationUnavailable       no OS isolation on this machine and ``unsafe`` was not given
     └── ValidationFailed               generated code failed its checks (diagnostics)
 """

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 
+from codeloop.cli import ask, doctor, model, runs
 from codeloop.cli._app import build_app, run_app
 
 __all__ = ["app", "main"]
 
-app = build_app([])
+app = build_app([ask, doctor, model, runs])
 
 
 def main() -> None:

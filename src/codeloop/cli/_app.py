@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 import click
 import typer
+from rich.markup import escape
 
 from codeloop.errors import CodeloopError, ConfigError, UserInputError
 from codeloop.telemetry import configure_logging
@@ -41,7 +42,7 @@ def run_app(app: typer.Typer, argv: Sequence[str] | None = None) -> int:
     from codeloop.cli._output import err_console
 
     configure_logging()
-    command: Callable[..., object] = typer.main.get_command(app)
+    command = typer.main.get_command(app)
     try:
         command.main(args=list(argv) if argv is not None else sys.argv[1:], standalone_mode=False)
     except click.exceptions.Abort:
@@ -53,9 +54,11 @@ def run_app(app: typer.Typer, argv: Sequence[str] | None = None) -> int:
         exc.show()
         return EXIT_USAGE
     except (UserInputError, ConfigError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         return EXIT_USAGE
     except CodeloopError as exc:
-        err_console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        err_console.print(
+            f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))}", highlight=False
+        )
         return EXIT_FAILURE
     return 0

@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import typer
+from pydantic import ValidationError
+
 from codeloop.config import Settings
+from codeloop.errors import ConfigError
+from codeloop.models import ModelFactory
 from codeloop.store import Store
 
-__all__ = ["AppContext"]
+__all__ = ["AppContext", "app_context"]
 
 
 @dataclass
@@ -20,3 +25,23 @@ class AppContext:
     @cached_property
     def store(self) -> Store:
         return Store(self.settings.db_path)
+
+    @cached_property
+    def models(self) -> ModelFactory:
+        return ModelFactory(
+            self.settings.models, model_dir=self.settings.model_dir, cache=self.store.cache
+        )
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The invocation's context, created on first use (settings errors become ConfigError)."""
+    root = ctx.find_root()
+    existing = root.obj
+    if isinstance(existing, AppContext):
+        return existing
+    try:
+        created = AppContext(Settings())
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings (CODELOOP_* or codeloop.toml): {exc}") from exc
+    root.obj = created
+    return created

@@ -10,6 +10,7 @@ from codeloop.store.cache import ResponseCache
 from codeloop.store.checkpoints import CheckpointStore
 from codeloop.store.records import RunRecord, StepRecord, Triple
 from codeloop.store.runs import RunStore
+from codeloop.store.trace import Trace
 from codeloop.store.triples import TripleStore
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "RunStore",
     "StepRecord",
     "Store",
+    "Trace",
     "Triple",
     "TripleStore",
 ]

@@ -1,0 +1,197 @@
+"""``codeloop doctor``: what is available on this machine and, for what is missing, the fix."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel, ConfigDict
+from rich.table import Table
+
+from codeloop.cli._context import AppContext, app_context
+from codeloop.cli._output import console, emit_json
+from codeloop.errors import CodeloopError
+from codeloop.models import EMBEDDED_MODELS, verify_gguf
+
+__all__ = ["Check", "register", "run_checks"]
+
+APT_FIX = "make test (installs it), or: apt-get install -y {}"
+
+
+class Check(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True
+
+
+def _version(argv: list[str]) -> str | None:
+    if shutil.which(argv[0]) is None:
+        return None
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = (done.stdout or done.stderr).strip().splitlines()
+    return out[0] if done.returncode == 0 and out else None
+
+
+def _tool(name: str, argv: list[str], fix: str, *, required: bool = True) -> Check:
+    version = _version(argv)
+    return Check(
+        name=name,
+        ok=version is not None,
+        detail=version or "not found",
+        fix="" if version else fix,
+        required=required,
+    )
+
+
+def _python(_: AppContext) -> Check:
+    ok = sys.version_info >= (3, 11)
+    return Check(
+        name="python",
+        ok=ok,
+        detail=f"{platform.python_version()} ({sys.executable})",
+        fix="" if ok else "install Python 3.11 or newer",
+    )
+
+
+def _store(app: AppContext) -> Check:
+    try:
+        migrations = app.store.db.applied_migrations
+    except CodeloopError as exc:
+        return Check(
+            name="store", ok=False, detail=str(exc), fix="set CODELOOP_HOME to a writable folder"
+        )
+    return Check(
+        name="store", ok=True, detail=f"{app.settings.db_path} ({len(migrations)} migrations)"
+    )
+
+
+def _model(app: AppContext) -> Check:
+    asset = EMBEDDED_MODELS["qwen2.5-coder-0.5b"]
+    path = app.settings.model_dir / asset.filename
+    if not path.exists():
+        return Check(
+            name="embedded model", ok=False, detail=f"{path} missing", fix="codeloop model install"
+        )
+    try:
+        verify_gguf(path, asset)
+    except CodeloopError as exc:
+        return Check(name="embedded model", ok=False, detail=str(exc), fix="codeloop model install")
+    return Check(name="embedded model", ok=True, detail=f"local:{asset.name} verified ({path})")
+
+
+def _llama(_: AppContext) -> Check:
+    try:
+        version = importlib.metadata.version("llama-cpp-python")
+    except importlib.metadata.PackageNotFoundError:
+        return Check(
+            name="llama.cpp",
+            ok=False,
+            detail="llama-cpp-python missing",
+            fix="pip install codeloop",
+        )
+    return Check(name="llama.cpp", ok=True, detail=f"llama-cpp-python {version}")
+
+
+def _bwrap(_: AppContext) -> Check:
+    return _tool("bubblewrap", ["bwrap", "--version"], APT_FIX.format("bubblewrap"))
+
+
+def _seccomp(_: AppContext) -> Check:
+    try:
+        version = importlib.metadata.version("pyseccomp")
+    except importlib.metadata.PackageNotFoundError:
+        return Check(
+            name="seccomp", ok=False, detail="pyseccomp missing", fix="pip install codeloop"
+        )
+    return Check(name="seccomp", ok=True, detail=f"pyseccomp {version}")
+
+
+def _landlock(_: AppContext) -> Check:
+    abi = _landlock_abi()
+    return Check(
+        name="landlock",
+        ok=abi > 0,
+        detail=f"ABI {abi}" if abi > 0 else "not supported by the kernel",
+        fix="" if abi > 0 else "a Linux kernel 5.13+ with Landlock enabled",
+        required=False,
+    )
+
+
+def _landlock_abi() -> int:
+    """The kernel's Landlock ABI version via landlock_create_ruleset(NULL, 0, VERSION)."""
+    import ctypes
+
+    syscall_landlock_create_ruleset = 444
+    landlock_create_ruleset_version = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    result: int = libc.syscall(
+        syscall_landlock_create_ruleset, None, 0, landlock_create_ruleset_version
+    )
+    return max(result, 0)
+
+
+CHECKS: tuple[Callable[[AppContext], Check], ...] = (
+    _python,
+    _store,
+    _model,
+    _llama,
+    _bwrap,
+    _seccomp,
+    _landlock,
+    lambda _: _tool("rustc", ["rustc", "--version"], "install Rust (rustup) for Rust generation"),
+    lambda _: _tool("cargo", ["cargo", "--version"], "install Rust (rustup) for Rust generation"),
+    lambda _: _tool(
+        "rustfmt", ["rustfmt", "--version"], "rustup component add rustfmt", required=False
+    ),
+    lambda _: _tool("ruff", [sys.executable, "-m", "ruff", "--version"], "pip install codeloop"),
+    lambda _: _tool(
+        "mypy", [sys.executable, "-m", "mypy", "--version"], "pip install mypy", required=False
+    ),
+    lambda _: _tool("node", ["node", "--version"], APT_FIX.format("nodejs"), required=False),
+)
+
+
+def run_checks(app: AppContext) -> list[Check]:
+    return [check(app) for check in CHECKS]
+
+
+def doctor(
+    ctx: typer.Context,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Show what codeloop can use on this machine and how to fix what is missing.
+
+    Example: codeloop doctor --json
+    """
+    checks = run_checks(app_context(ctx))
+    if json_output:
+        emit_json([c.model_dump() for c in checks])
+    else:
+        table = Table("", "component", "status", "fix")
+        for c in checks:
+            mark = (
+                "[green]✓[/green]"
+                if c.ok
+                else ("[red]✗[/red]" if c.required else "[yellow]–[/yellow]")
+            )
+            table.add_row(mark, c.name, c.detail, c.fix)
+        console.print(table)
+    if any(c.required and not c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(doctor)
