@@ -1,11 +1,13 @@
-"""Counting what the model costs per stage, and a token budget for one pipeline run."""
+"""Counting what the model costs per stage and how long the run waits for it.
+
+Budgets are enforced by the injected model (``ManagedModel`` with a ``Budget``); this only counts.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
-from codeloop.errors import BudgetExceeded
 from codeloop.models.protocol import Model
 from codeloop.models.types import ModelRequest, ModelResponse
 
@@ -22,10 +24,9 @@ class StageMeter:
 
 @dataclass
 class MeteredModel:
-    """Wraps the injected model: per-stage usage, busy time (union of calls), a token budget."""
+    """Wraps the injected model: per-stage usage and busy time (the union of in-flight calls)."""
 
     inner: Model
-    budget_tokens: int | None = None
     stage: str = "analyze"
     stages: dict[str, StageMeter] = field(default_factory=dict)
     _in_flight: int = 0
@@ -36,13 +37,7 @@ class MeteredModel:
         meter = self.stages.get(stage, StageMeter())
         return StageMeter(meter.calls, meter.input_tokens, meter.output_tokens, meter.cost_usd)
 
-    @property
-    def total_tokens(self) -> int:
-        return sum(m.input_tokens + m.output_tokens for m in self.stages.values())
-
     async def complete(self, request: ModelRequest) -> ModelResponse:
-        if self.budget_tokens is not None and self.total_tokens >= self.budget_tokens:
-            raise BudgetExceeded("tokens", self.budget_tokens, self.total_tokens)
         stage = self.stage
         if self._in_flight == 0:
             self._busy_since = time.perf_counter()

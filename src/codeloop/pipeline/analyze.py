@@ -155,16 +155,25 @@ class RequestAnalyzer:
         return "function"
 
     async def analyze(
-        self, description: str, *, language: str | None = None, stub: str | None = None
+        self,
+        description: str,
+        *,
+        language: str | None = None,
+        stub: str | None = None,
+        name: str | None = None,
     ) -> Spec:
         if not description.strip() and not stub:
             raise UserInputError('the description is empty: codeloop gen "what the code should do"')
         lang = self.language(description, language)
         text = f"{description}\n{stub or ''}"
         signature = _SIGNATURE.search(text)
-        name, source = self._rule_name(description, signature)
+        source: NameSource = "explicit"
+        if name is None:
+            name, source = self._rule_name(description, signature)
         if name is None:
             name, source = await self._model_name(description)
+        elif stub:
+            signature = re.search(rf"def\s+{re.escape(name)}\s*\(([^)]*)\)(\s*->\s*[^\n:]+)?", stub)
         examples = find_examples(text, name)
         if lang != "python":
             examples = [_to_language(e, lang) for e in examples]

@@ -49,7 +49,6 @@ class PipelineOptions(BaseModel):
     generate_tests: bool = True
     test_count: int = Field(default=5, ge=1, le=20)
     max_tokens: int = Field(default=512, ge=16)
-    budget_tokens: int | None = Field(default=None, ge=1)
     seed: int = 0
     limits: ProcessLimits = ProcessLimits()
     rust_memory_mb: int = 4096
@@ -97,10 +96,11 @@ class Pipeline:
         language: str | None = None,
         pattern: str | None = None,
         stub: str | None = None,
+        name: str | None = None,
     ) -> GenerationReport:
         """Generate; never raises for model failures: the report says what happened and keeps
         everything produced so far. Bad input (language, pattern) raises ``UserInputError``."""
-        run = _Run(self, description, language=language, pattern=pattern, stub=stub)
+        run = _Run(self, description, language=language, pattern=pattern, stub=stub, name=name)
         return await run.execute()
 
 
@@ -115,14 +115,16 @@ class _Run:
         language: str | None,
         pattern: str | None,
         stub: str | None,
+        name: str | None,
     ) -> None:
         self.p = pipeline
         self.opts = pipeline._options
-        self.model = MeteredModel(pipeline._model, budget_tokens=self.opts.budget_tokens)
+        self.model = MeteredModel(pipeline._model)
         self.description = description
         self.language = language
         self.pattern_name = pattern
         self.stub = stub
+        self.name = name
         self.report = GenerationReport(description=description, language=language or "")
         self.candidates: list[Candidate] = []
         self.spec: Spec | None = None
@@ -195,7 +197,7 @@ class _Run:
         async with self.stage("analyze"):
             analyzer = RequestAnalyzer(self.model, self.p._prompts)
             self.spec = await analyzer.analyze(
-                self.description, language=self.language, stub=self.stub
+                self.description, language=self.language, stub=self.stub, name=self.name
             )
         spec = self.spec
         self.report.spec = spec
