@@ -1,7 +1,7 @@
 """HumanEval pass@1: single-shot greedy vs the full loop, on the same problems, in one run.
 
-Default (smoke, < 1 min with a scripted model is not meaningful; with the embedded model a few
-minutes): 4 seeded held-out problems. Full held-out split: ``--limit 0``. Tune only on ``--split dev``.
+Default: 4 seeded held-out problems (a few minutes with the embedded model). The whole
+held-out split: ``--limit 0``. Tune only on ``--split dev``.
 
     python benchmarks/humaneval.py --split heldout --limit 20 --seed 0
 """
@@ -50,7 +50,7 @@ async def main(args: argparse.Namespace) -> int:
 
     def show(result: HumanEvalResult) -> None:
         mark = "PASS" if result.passed else "fail"
-        print(f"  {result.task_id:<14} {mark} {result.seconds:6.1f}s c={result.candidates}", flush=True)
+        print(f"  {result.task_id:<14} {mark} {result.seconds:6.1f}s c={result.candidates}")
 
     summaries = []
     for mode in args.modes.split(","):
@@ -74,7 +74,6 @@ async def main(args: argparse.Namespace) -> int:
         table += f"\n\nloop / single pass@1 ratio: {ratio:.2f}"
     print(table)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "benchmark": "humaneval",
         "seed": args.seed,
@@ -82,7 +81,8 @@ async def main(args: argparse.Namespace) -> int:
         "summaries": [s.model_dump(mode="json") for s in summaries],
         "table": table,
     }
-    out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    await asyncio.to_thread(out.parent.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(out.write_text, json.dumps(payload, indent=2) + "\n", "utf-8")
     return 0
 
 

@@ -27,7 +27,9 @@ def test_environment_overrides_nested_settings(monkeypatch: pytest.MonkeyPatch) 
     assert settings.budget.max_calls == 3
 
 
-def test_codeloop_toml_is_read_and_env_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_codeloop_toml_is_read_and_env_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "codeloop.toml").write_text(
         '[models]\nplanner = "anthropic:claude-sonnet-4-5"\nworker = "openai:gpt-4.1-mini"\n'
     )

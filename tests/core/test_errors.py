@@ -25,8 +25,8 @@ def test_every_public_error_descends_from_the_root(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "retryable"), [(400, False), (401, False), (404, False), (408, True), (429, True),
-                              (500, True), (503, True)],
+    ("status", "retryable"),
+    [(400, False), (401, False), (404, False), (408, True), (429, True), (500, True), (503, True)],
 )
 def test_http_errors_know_whether_they_are_retryable(status: int, retryable: bool) -> None:
     assert ModelHTTPError(status, "x").retryable is retryable

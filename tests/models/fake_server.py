@@ -34,8 +34,11 @@ def completion(text: str) -> bytes:
             "created": 0,
             "model": "fake",
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text},
-                 "finish_reason": "stop"}
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
             ],
             "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
         }
@@ -105,8 +108,12 @@ class FakeServer:
         else:
             payload = completion(b.text)
             status = 200
-        headers = {"content-type": "application/json", "content-length": str(len(payload)),
-                   "connection": "close", **b.headers}
+        headers = {
+            "content-type": "application/json",
+            "content-length": str(len(payload)),
+            "connection": "close",
+            **b.headers,
+        }
         head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         writer.write(head.encode() + b"\r\n" + payload)
         await writer.drain()

@@ -20,8 +20,14 @@ REQUEST = ModelRequest.of("hi")
 
 
 def build(server: FakeServer, tmp_path: object, **settings: object) -> ManagedModel:
-    options = {"timeout_s": 2.0, "max_retries": 3, "backoff_initial_s": 0.01,
-               "backoff_max_s": 0.05, "cache": False, **settings}
+    options = {
+        "timeout_s": 2.0,
+        "max_retries": 3,
+        "backoff_initial_s": 0.01,
+        "backoff_max_s": 0.05,
+        "cache": False,
+        **settings,
+    }
     factory = ModelFactory(ModelSettings.model_validate(options), model_dir=tmp_path)  # type: ignore[arg-type]
     return factory.build(f"openai:{server.base_url}#fake")
 
@@ -100,14 +106,29 @@ async def test_always_dropped_raises_connection_error(tmp_path: object) -> None:
 
 
 async def test_request_parameters_reach_the_server(tmp_path: object) -> None:
-    request = ModelRequest.of("hi", system="be brief", temperature=0.5, max_tokens=9,
-                              stop=("```",), seed=3, json_schema={"type": "object"})
+    request = ModelRequest.of(
+        "hi",
+        system="be brief",
+        temperature=0.5,
+        max_tokens=9,
+        stop=("```",),
+        seed=3,
+        json_schema={"type": "object"},
+    )
     with fake_server([]) as server:
         await build(server, tmp_path).complete(request)
     body = server.bodies[0]
-    assert body["messages"] == [{"role": "system", "content": "be brief"},
-                                {"role": "user", "content": "hi"}]
+    assert body["messages"] == [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "hi"},
+    ]
     assert (body["temperature"], body["max_tokens"], body["stop"], body["seed"]) == (
-        0.5, 9, ["```"], 3)
+        0.5,
+        9,
+        ["```"],
+        3,
+    )
     assert body["response_format"] == {
-        "type": "json_schema", "json_schema": {"name": "output", "schema": {"type": "object"}}}
+        "type": "json_schema",
+        "json_schema": {"name": "output", "schema": {"type": "object"}},
+    }

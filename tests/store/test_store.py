@@ -27,8 +27,15 @@ def test_database_is_wal_and_migrations_apply_once(tmp_path: Path) -> None:
 def test_a_run_keeps_its_steps_in_order_with_parents(store: Store) -> None:
     run_id = store.runs.start_run("gen", {"description": "add two numbers"})
     trace = Trace(store.runs, run_id)
-    root = trace.record("model_call", "local:m", {"prompt": "p"}, output={"text": "t"},
-                        input_tokens=10, output_tokens=5, seconds=0.5)
+    root = trace.record(
+        "model_call",
+        "local:m",
+        {"prompt": "p"},
+        output={"text": "t"},
+        input_tokens=10,
+        output_tokens=5,
+        seconds=0.5,
+    )
     trace.child(root).record("validation", "ruff", {"code": "x"}, error="E501")
     store.runs.finish_run(run_id, "ok", {"files": 1})
 
@@ -66,17 +73,26 @@ def test_checkpoints_round_trip(store: Store) -> None:
 
 def test_triples_query_by_any_part_and_ignore_duplicates(store: Store) -> None:
     facts = [
-        Triple(subject="crate::a::Foo", predicate="code:kind", object="struct",
-               provenance={"source": "a.rs", "line": 3, "how": "ingested"}),
+        Triple(
+            subject="crate::a::Foo",
+            predicate="code:kind",
+            object="struct",
+            provenance={"source": "a.rs", "line": 3, "how": "ingested"},
+        ),
         Triple(subject="crate::a::Foo", predicate="code:visibility", object="pub"),
         Triple(subject="crate::b::Bar", predicate="code:kind", object="struct"),
     ]
     assert store.triples.add(facts) == 3
     assert store.triples.add(facts[:1]) == 0
     assert {t.subject for t in store.triples.query(predicate="code:kind", object="struct")} == {
-        "crate::a::Foo", "crate::b::Bar"}
+        "crate::a::Foo",
+        "crate::b::Bar",
+    }
     assert store.triples.query(subject="crate::a::%", predicate="code:kind")[0].provenance == {
-        "source": "a.rs", "line": 3, "how": "ingested"}
+        "source": "a.rs",
+        "line": 3,
+        "how": "ingested",
+    }
     assert store.triples.remove("crate::a::Foo") == 2
     assert len(store.triples.query()) == 1
 

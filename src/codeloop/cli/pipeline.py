@@ -17,7 +17,7 @@ from rich.table import Table
 
 from codeloop.cli._context import AppContext, app_context
 from codeloop.cli._output import console, emit_json, err_console
-from codeloop.errors import CodeloopError, UserInputError
+from codeloop.errors import CodeloopError, ModelError, UserInputError, ValidationFailed
 from codeloop.lang import LANGUAGES, get_language
 from codeloop.models import Budget, ManagedModel
 from codeloop.pipeline import GenerationReport, PatternLibrary, Pipeline, PipelineOptions
@@ -156,6 +156,7 @@ def gen(
         run_id, "ok" if report.status == "ok" else "error", report.model_dump(mode="json")
     )
     targets = {out / name: text for name, text in report.files.items()}
+    write = write and report.status == "ok"  # code that failed its checks is shown, never written
     if write:
         for path, text in targets.items():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,9 +175,14 @@ def gen(
                 f"[yellow]discarded test[/yellow] {escape(outcome.name)}: {escape(outcome.message)}"
             )
         tail = "" if write or not targets else " — nothing written; add --write to write"
-        err_console.print(f"{escape(report.message)}{tail} · run {run_id}")
+        if report.status == "ok":
+            err_console.print(f"{escape(report.message)}{tail} · run {run_id}")
+        else:
+            err_console.print(f"nothing written · run {run_id}")
+    if report.status in ("budget_exhausted", "model_error"):
+        raise ModelError(report.message)
     if report.status != "ok":
-        raise typer.Exit(1)
+        raise ValidationFailed(report.message, report.lint.diagnostics if report.lint else ())
 
 
 def _oracle(path: Path, test_cmd: str | None, language: str) -> RefactorOracle:
@@ -278,8 +284,10 @@ def refactor(
             f" → {report.lint_after if report.lint_after is not None else '-'}"
             f" · {report.candidates} candidates · {report.seconds:.1f}s · run {run_id}"
         )
+    if report.status in ("budget_exhausted", "model_error"):
+        raise ModelError(report.message)
     if report.status != "accepted":
-        raise typer.Exit(1)
+        raise ValidationFailed(f"{report.status}: {report.message}")
 
 
 bench_app = typer.Typer(

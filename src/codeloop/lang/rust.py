@@ -132,8 +132,14 @@ class RustSupport:
         return result
 
     async def fix(self, code: str) -> str:
-        _, stderr = await self._check("clippy", self._clippy, code)
-        return apply_suggestions(code, stderr) if stderr else code
+        """Apply clippy's machine-applicable suggestions until none is left (at most 3 passes)."""
+        for _ in range(3):
+            _, stderr = await self._check("clippy", self._clippy, code)
+            fixed = apply_suggestions(code, stderr) if stderr else code
+            if fixed == code:
+                break
+            code = fixed
+        return code
 
     async def format(self, code: str) -> str:
         if self._rustfmt is None:

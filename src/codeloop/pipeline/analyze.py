@@ -34,18 +34,27 @@ _KIND_WORDS: list[tuple[Kind, re.Pattern[str]]] = [
 ]
 _SIGNATURE = re.compile(
     r"(?:(?:async\s+)?def|fn|function)\s+([A-Za-z_]\w*)\s*(?:<[^>]*>)?\s*\(([^)]*)\)"
-    r"(\s*(?:->|:)\s*[^\n:{=]+)?"
+    r"(\s*(?:->|:)\s*(?:[\w:&'|.]|<[^>\n]*>|\[[^\]\n]*\]|\([^)\n]*\))+)?"
 )
-_NAMED = re.compile(
-    r"(?:named|called|name it|function|class|struct)\s+`?([A-Za-z_][A-Za-z0-9_]*)`?",
+_NAMED = (
+    re.compile(r"(?:named|called|name it)\s+`?([A-Za-z_][A-Za-z0-9_]*)`?"),
+    re.compile(
+        r"(?:function|class|struct|enum|trait|model|interface|type)\s+`?([A-Za-z_][A-Za-z0-9_]*)`?"
+    ),
 )
 _BACKTICK = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)(?:\([^`]*\))?`")
 _CALL_START = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\(")
-_ARROW = re.compile(r"\s*(==|->|=>|➞|→|returns|should return|gives|is)\s*")
+_ARROW = re.compile(
+    r"\s*(==>|==|->|=>|➞|→|#\s*returns?|returns|should return|gives|is)\s*", re.IGNORECASE
+)
+_JSON_WORDS = {"true": "True", "false": "False", "null": "None"}
 _STOP_WORDS = {
     "a", "an", "the", "that", "which", "and", "or", "of", "to", "in", "for", "with", "from",
     "write", "create", "make", "build", "implement", "python", "rust", "typescript", "function",
     "given", "return", "returns", "it", "is", "by", "as", "on", "into", "its", "their", "each",
+}  # fmt: skip
+_KEYWORD_WORDS = {
+    "that", "which", "for", "to", "called", "named", "returning", "taking", "in", "with", "of",
 }  # fmt: skip
 _NOT_NAMES = {"print", "len", "range", "assert", "return", "if", "for", "while", "e", "g", "i"}
 
@@ -78,9 +87,30 @@ def _literal_end(text: str) -> str:
             except SyntaxError:
                 continue
             if isinstance(node, ast.Name) and piece not in ("True", "False", "None"):
+                if piece in _JSON_WORDS:
+                    return _JSON_WORDS[piece]
                 continue
             return piece
     return ""
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    return True
+
+
+def _want(text: str) -> str:
+    """A doctest's expected output, cut at the docstring's closing quotes; "" if not a literal."""
+    lines = []
+    for line in text.splitlines():
+        if line.strip().startswith(('"""', "'''")):
+            break
+        lines.append(line)
+    want = "\n".join(lines).strip()
+    return want if want and _parses(want) else ""
 
 
 def find_examples(text: str, name: str | None = None) -> list[Example]:
@@ -89,7 +119,7 @@ def find_examples(text: str, name: str | None = None) -> list[Example]:
     seen: set[str] = set()
     for item in doctest.DocTestParser().get_examples(text):
         call = item.source.strip()
-        want = item.want.strip()
+        want = _want(item.want)
         if want and (name is None or f"{name}(" in call) and call not in seen:
             seen.add(call)
             found.append(Example(call=call, expected=want, source="docstring"))
@@ -199,9 +229,10 @@ class RequestAnalyzer:
         tick = _BACKTICK.search(description)
         if tick:
             return tick.group(1), "explicit"
-        named = _NAMED.search(description)
-        if named and named.group(1).lower() not in _STOP_WORDS:
-            return named.group(1), "explicit"
+        for pattern in _NAMED:
+            named = pattern.search(description)
+            if named and named.group(1).lower() not in _STOP_WORDS | _KEYWORD_WORDS:
+                return named.group(1), "explicit"
         for match in _CALL_START.finditer(description):
             if match.group(1) not in _NOT_NAMES and _ARROW.match(
                 description, max(_balanced_end(description, match.end() - 1), 0)

@@ -44,6 +44,7 @@ class HumanEvalProblem(BaseModel):
     prompt: str
     entry_point: str
     test: str
+    canonical_solution: str = ""
 
     @property
     def number(self) -> int:

@@ -231,7 +231,7 @@ class _Run:
         if best is None:
             return
         tests = ""
-        if self.opts.generate_tests and best.compiled:
+        if self.opts.generate_tests and best.compiled and best.public_ok:
             tests = await self.generated_tests(best)
             best = await self.dual_rank(tests) or best
         await self.finalize(best, tests)
@@ -264,9 +264,13 @@ class _Run:
         )
 
     def accepted(self, best: Candidate | None) -> bool:
+        """Good enough to stop: compiles, passes the public tests and, unless completing a stub
+        (benchmark mode, where only behaviour counts), has no type errors or lint findings."""
         if best is None or not best.compiled or not best.public_ok:
             return False
-        return best.type_errors == 0 or bool(self.spec and self.spec.stub)
+        if self.spec is not None and self.spec.stub:
+            return True
+        return best.type_errors == 0 and best.lint_findings == 0
 
     async def generation_round(
         self, round_index: int, prompt: str, best: Candidate | None
