@@ -24,6 +24,7 @@ from codeloop.pipeline.humaneval import (
     run_humaneval,
     select_problems,
 )
+from codeloop.store import Store
 
 RESULTS = Path(__file__).parent / "results" / "humaneval.json"
 
@@ -41,14 +42,19 @@ def _table(summaries: list[HumanEvalSummary]) -> str:
 
 async def main(args: argparse.Namespace) -> int:
     settings = Settings()
-    factory = ModelFactory(settings.models, model_dir=settings.model_dir, cache=None)
+    cache = Store(settings.db_path).cache if args.cache else None
+    factory = ModelFactory(settings.models, model_dir=settings.model_dir, cache=cache)
     model = factory.build(args.model)
     runner = BwrapRunner(read_only=RustSupport().runtime_paths())
     problems = select_problems(
         load_problems(), args.split, limit=args.limit or None, seed=args.seed
     )
 
+    partial = Path(args.out).with_suffix(".partial.jsonl")
+
     def show(result: HumanEvalResult) -> None:
+        with partial.open("a", encoding="utf-8") as handle:
+            handle.write(result.model_dump_json() + "\n")
         mark = "PASS" if result.passed else "fail"
         print(f"  {result.task_id:<14} {mark} {result.seconds:6.1f}s c={result.candidates}")
 
@@ -96,4 +102,7 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--model", default="local:qwen2.5-coder-0.5b")
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument(
+        "--cache", action="store_true", help="reuse identical greedy calls across modes"
+    )
     sys.exit(asyncio.run(main(parser.parse_args())))

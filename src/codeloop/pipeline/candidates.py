@@ -101,6 +101,7 @@ class Candidate:
             adherence=round(self.adherence, 3),
             agreement=self.agreement,
             chosen=chosen,
+            code=self.code,
         )
 
     def problems(self, spec: Spec, limit: int = 6) -> list[str]:

@@ -90,6 +90,7 @@ class CandidateSummary(_Model):
     adherence: float = 0.0
     agreement: int = 0
     chosen: bool = False
+    code: str = ""
 
 
 class GenerationReport(_Model):
