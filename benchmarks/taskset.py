@@ -37,6 +37,19 @@ def load_tasks() -> list[dict[str, Any]]:
     return tasks
 
 
+def interleave(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Python, Rust, TypeScript in turn, so that a run cut short still covers every language."""
+    queues = [
+        [t for t in tasks if t["language"] == lang] for lang in ("python", "rust", "typescript")
+    ]
+    ordered: list[dict[str, Any]] = []
+    while any(queues):
+        for queue in queues:
+            if queue:
+                ordered.append(queue.pop(0))
+    return ordered
+
+
 def hidden_file(lang: LanguageSupport, module: str, hidden: str) -> str:
     if lang.name == "python":
         return hidden.replace("{module}", module)
@@ -138,7 +151,7 @@ async def main(args: argparse.Namespace) -> int:
     runner = BwrapRunner(read_only=RustSupport().runtime_paths())
     options = PipelineOptions(samples=args.samples, rounds=args.rounds)
     pipeline = Pipeline(model, runner, options=options)
-    tasks = load_tasks()
+    tasks = interleave(load_tasks())
     if not args.full:
         rng = random.Random(args.seed)
         tasks = [

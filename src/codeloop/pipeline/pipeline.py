@@ -204,7 +204,13 @@ class _Run:
         self.report.language = spec.language
         self.lang = get_language(spec.language)
         if spec.language == "rust":
-            self.limits = self.limits.model_copy(update={"memory_mb": self.opts.rust_memory_mb})
+            self.limits = self.limits.model_copy(
+                update={
+                    "memory_mb": self.opts.rust_memory_mb,
+                    "wall_s": max(self.limits.wall_s, 60.0),
+                    "cpu_s": max(self.limits.cpu_s, 30),
+                }
+            )
         async with self.stage("select", detail=self.pattern_name or "auto"):
             if self.pattern_name:
                 self.pattern = self.p._library.get(spec.language, self.pattern_name)
@@ -265,12 +271,13 @@ class _Run:
 
     def accepted(self, best: Candidate | None) -> bool:
         """Good enough to stop: compiles, passes the public tests and, unless completing a stub
-        (benchmark mode, where only behaviour counts), has no type errors or lint findings."""
+        (benchmark mode, where only behaviour counts), has no type errors or lint findings and
+        satisfies every rule of its pattern."""
         if best is None or not best.compiled or not best.public_ok:
             return False
         if self.spec is not None and self.spec.stub:
             return True
-        return best.type_errors == 0 and best.lint_findings == 0
+        return best.type_errors == 0 and best.lint_findings == 0 and best.adherence == 1.0
 
     async def generation_round(
         self, round_index: int, prompt: str, best: Candidate | None
