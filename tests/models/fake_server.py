@@ -77,26 +77,30 @@ class FakeServer:
         await server.wait_closed()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Serve requests on one keep-alive connection until the client or a behaviour ends it."""
         try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.decode().split("\r\n"):
-                if line.lower().startswith("content-length:"):
-                    length = int(line.split(":", 1)[1])
-            body = await reader.readexactly(length)
-            self.bodies.append(json.loads(body or b"{}"))
-            behaviour = self.script.pop(0) if self.script else self.default
-            self.hits += 1
-            await self._respond(behaviour, writer)
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.decode().split("\r\n"):
+                    if line.lower().startswith("content-length:"):
+                        length = int(line.split(":", 1)[1])
+                body = await reader.readexactly(length)
+                self.bodies.append(json.loads(body or b"{}"))
+                behaviour = self.script.pop(0) if self.script else self.default
+                self.hits += 1
+                if not await self._respond(behaviour, writer):
+                    return
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
             writer.close()
 
-    async def _respond(self, b: Behaviour, writer: asyncio.StreamWriter) -> None:
+    async def _respond(self, b: Behaviour, writer: asyncio.StreamWriter) -> bool:
+        """Answer one request; False when the connection must end."""
         if b.kind == "drop":
             writer.transport.abort()
-            return
+            return False
         if b.delay_s:
             await asyncio.sleep(b.delay_s)
         if b.kind == "malformed":
@@ -111,12 +115,12 @@ class FakeServer:
         headers = {
             "content-type": "application/json",
             "content-length": str(len(payload)),
-            "connection": "close",
             **b.headers,
         }
         head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         writer.write(head.encode() + b"\r\n" + payload)
         await writer.drain()
+        return True
 
     def __enter__(self) -> FakeServer:
         self._thread.start()
@@ -128,7 +132,21 @@ class FakeServer:
         self._thread.join(5)
 
 
+def main() -> None:
+    """Run as its own process (``python -m tests.models.fake_server DELAY``): prints the port."""
+    import sys
+
+    delay = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
+    with FakeServer([], default=Behaviour("slow", delay_s=delay)) as server:
+        print(server.port, flush=True)
+        sys.stdin.read()
+
+
 @contextmanager
 def fake_server(script: list[Behaviour], default: Behaviour = OK) -> Iterator[FakeServer]:
     with FakeServer(script, default) as server:
         yield server
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,6 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
-import click
 import typer
 from rich.markup import escape
 
@@ -45,13 +44,17 @@ def run_app(app: typer.Typer, argv: Sequence[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         command.main(args=list(argv) if argv is not None else sys.argv[1:], standalone_mode=False)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("aborted")
         return 130
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         return EXIT_USAGE
     except (UserInputError, ConfigError) as exc:
         err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)

@@ -11,19 +11,30 @@ import typer
 from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json, err_console
 from codeloop.errors import CodeloopError
-from codeloop.models import ManagedModel, ModelRequest, ModelResponse, RecordingModel
+from codeloop.models import (
+    ManagedModel,
+    ModelFactory,
+    ModelRequest,
+    ModelResponse,
+    RecordingModel,
+)
 from codeloop.store import Trace
 
 __all__ = ["register"]
 
 
-async def _stream(model: ManagedModel, request: ModelRequest, *, show: bool) -> ModelResponse:
+async def _stream(
+    model: ManagedModel, request: ModelRequest, *, show: bool, factory: ModelFactory
+) -> ModelResponse:
     final: ModelResponse | None = None
-    async for item in model.stream(request):
-        if isinstance(item, ModelResponse):
-            final = item
-        elif show:
-            console.print(item, end="", markup=False, highlight=False, soft_wrap=True)
+    try:
+        async for item in model.stream(request):
+            if isinstance(item, ModelResponse):
+                final = item
+            elif show:
+                console.print(item, end="", markup=False, highlight=False, soft_wrap=True)
+    finally:
+        await factory.aclose()
     if show:
         console.print()
     assert final is not None
@@ -58,7 +69,7 @@ def ask(
     try:
         if record is not None:
             managed = managed.with_backend(RecordingModel(managed.backend, record))
-        response = asyncio.run(_stream(managed, request, show=not json_output))
+        response = asyncio.run(_stream(managed, request, show=not json_output, factory=app.models))
     except CodeloopError as exc:
         runs.finish_run(run_id, "error", error=f"{type(exc).__name__}: {exc}")
         raise

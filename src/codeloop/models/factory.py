@@ -84,6 +84,14 @@ class ModelFactory:
             trace=trace,
         )
 
+    async def aclose(self) -> None:
+        """Close the HTTP clients of the backends built so far (call before the loop ends)."""
+        backends, self._backends = list(self._backends.values()), {}
+        for backend in backends:
+            close = getattr(backend, "aclose", None)
+            if close is not None:
+                await close()
+
     def local_path(self, name: str) -> Path:
         """The verified GGUF for an embedded model name, or a user's own ``.gguf`` file."""
         asset = EMBEDDED_MODELS.get(name)

@@ -19,6 +19,9 @@ class AnthropicModel:
         self.model = model
         self._client = client
 
+    async def aclose(self) -> None:
+        await self._client.close()
+
     def _params(self, request: ModelRequest) -> dict[str, Any]:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         params: dict[str, Any] = {

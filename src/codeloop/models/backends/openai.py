@@ -21,6 +21,9 @@ class OpenAIModel:
         self.model = model
         self._client = client
 
+    async def aclose(self) -> None:
+        await self._client.close()
+
     def _params(self, request: ModelRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": self.model,
