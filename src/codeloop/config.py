@@ -8,6 +8,7 @@ defaults.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,13 +63,28 @@ class BudgetSettings(_Section):
 
 
 class SandboxSettings(_Section):
-    """Default limits for sandboxed programs."""
+    """Default limits for sandboxed programs and how the sandbox isolates them.
+
+    ``isolation`` picks the OS layer (``auto`` prefers bubblewrap, then ``unshare``); ``unsafe``
+    allows running with no OS isolation at all when neither works (never the default).
+    """
 
     memory_mb: int = Field(default=512, ge=32)
     cpu_s: float = Field(default=1.0, gt=0)
     wall_s: float = Field(default=5.0, gt=0)
     output_bytes: int = Field(default=1_000_000, ge=1024)
+    file_mb: int = Field(default=16, ge=1)
+    tmp_mb: int = Field(default=64, ge=1)
+    open_files: int = Field(default=64, ge=16)
+    processes: int = Field(default=256, ge=8)
+    session_cpu_s: float = Field(default=120.0, gt=0)
     pool_size: int = Field(default=2, ge=0)
+    max_active: int = Field(default=8, ge=1)
+    preload: list[str] = Field(default_factory=list)
+    validate_programs: bool = True
+    isolation: Literal["auto", "bwrap", "unshare"] = "auto"
+    unsafe: bool = False
+    uid: int = Field(default=65534, ge=1)
 
 
 class Settings(BaseSettings):

@@ -43,7 +43,10 @@ def run_app(app: typer.Typer, argv: Sequence[str] | None = None) -> int:
     configure_logging()
     command = typer.main.get_command(app)
     try:
-        command.main(args=list(argv) if argv is not None else sys.argv[1:], standalone_mode=False)
+        # Without standalone mode, click returns a command's ``typer.Exit`` code instead of raising.
+        code = command.main(
+            args=list(argv) if argv is not None else sys.argv[1:], standalone_mode=False
+        )
     except typer.Abort:
         err_console.print("aborted")
         return 130
@@ -64,4 +67,4 @@ def run_app(app: typer.Typer, argv: Sequence[str] | None = None) -> int:
             f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))}", highlight=False
         )
         return EXIT_FAILURE
-    return 0
+    return code if isinstance(code, int) else 0

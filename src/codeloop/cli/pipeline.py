@@ -21,7 +21,12 @@ from codeloop.errors import CodeloopError, ModelError, UserInputError, Validatio
 from codeloop.lang import LANGUAGES, get_language
 from codeloop.models import Budget, ManagedModel
 from codeloop.pipeline import GenerationReport, PatternLibrary, Pipeline, PipelineOptions
-from codeloop.pipeline.humaneval import load_problems, run_humaneval, select_problems
+from codeloop.pipeline.humaneval import (
+    HumanEvalResult,
+    load_problems,
+    run_humaneval,
+    select_problems,
+)
 from codeloop.pipeline.refactor import Refactorer, RefactorOracle, RefactorReport
 from codeloop.store import Trace
 
@@ -325,8 +330,8 @@ def humaneval(
     done: list[bool] = []
     with err_console.status("humaneval", spinner="dots") as status:
 
-        def on_result(result: object) -> None:
-            done.append(bool(getattr(result, "passed", False)))
+        def on_result(result: HumanEvalResult) -> None:
+            done.append(result.passed)
             status.update(f"humaneval {len(done)}/{len(problems)} · passed {sum(done)}")
 
         summary = asyncio.run(
