@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from codeloop.config import Settings
-from codeloop.lang import BwrapRunner, RustSupport
+from codeloop.lang import RustSupport, SandboxRunner
 from codeloop.models import ModelFactory
 from codeloop.pipeline.humaneval import (
     HumanEvalResult,
@@ -45,7 +45,7 @@ async def main(args: argparse.Namespace) -> int:
     cache = Store(settings.db_path).cache if args.cache else None
     factory = ModelFactory(settings.models, model_dir=settings.model_dir, cache=cache)
     model = factory.build(args.model)
-    runner = BwrapRunner(read_only=RustSupport().runtime_paths())
+    runner = SandboxRunner(read_only=RustSupport().runtime_paths())
     problems = select_problems(
         load_problems(), args.split, limit=args.limit or None, seed=args.seed
     )

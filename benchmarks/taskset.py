@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from codeloop.config import Settings
-from codeloop.lang import BwrapRunner, LanguageSupport, ProcessLimits, RustSupport, get_language
+from codeloop.lang import LanguageSupport, ProcessLimits, RustSupport, SandboxRunner, get_language
 from codeloop.models import ModelFactory
 from codeloop.pipeline import GenerationReport, Pipeline, PipelineOptions
 
@@ -59,7 +59,7 @@ def hidden_file(lang: LanguageSupport, module: str, hidden: str) -> str:
 
 
 async def hidden_pass(
-    lang: LanguageSupport, code: str, module: str, hidden: str, runner: BwrapRunner
+    lang: LanguageSupport, code: str, module: str, hidden: str, runner: SandboxRunner
 ) -> bool:
     if not code.strip():
         return False
@@ -69,7 +69,9 @@ async def hidden_pass(
     return run.ok and run.passed == len(lang.test_names(tests)) and run.passed > 0
 
 
-async def run_task(pipeline: Pipeline, runner: BwrapRunner, task: dict[str, Any]) -> dict[str, Any]:
+async def run_task(
+    pipeline: Pipeline, runner: SandboxRunner, task: dict[str, Any]
+) -> dict[str, Any]:
     report: GenerationReport = await pipeline.run(task["description"], language=task["language"])
     lang = get_language(task["language"])
     module = report.spec.module if report.spec else "solution"
@@ -148,7 +150,7 @@ async def main(args: argparse.Namespace) -> int:
     settings = Settings()
     factory = ModelFactory(settings.models, model_dir=settings.model_dir, cache=None)
     model = factory.build(args.model)
-    runner = BwrapRunner(read_only=RustSupport().runtime_paths())
+    runner = SandboxRunner(read_only=RustSupport().runtime_paths())
     options = PipelineOptions(samples=args.samples, rounds=args.rounds)
     pipeline = Pipeline(model, runner, options=options)
     tasks = interleave(load_tasks())

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from codeloop.lang import BwrapRunner, ProcessLimits, RustSupport
+from codeloop.lang import ProcessLimits, RustSupport, SandboxRunner
 
 
 @pytest.fixture(scope="session")
-def runner() -> BwrapRunner:
-    return BwrapRunner(read_only=RustSupport().runtime_paths())
+def runner() -> SandboxRunner:
+    return SandboxRunner(read_only=RustSupport().runtime_paths())
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from codeloop.lang import BwrapRunner, ProcessLimits, PythonSupport
+from codeloop.lang import ProcessLimits, PythonSupport, SandboxRunner
 from codeloop.pipeline.types import Example
 
 CODE = "import os\ndef add(a: int, b: int) -> int:\n    return a+b\n"
@@ -31,7 +31,7 @@ async def test_typecheck_gives_mypy_code_and_line() -> None:
 
 
 async def test_example_tests_run_in_sandbox_with_per_test_outcomes(
-    runner: BwrapRunner, limits: ProcessLimits
+    runner: SandboxRunner, limits: ProcessLimits
 ) -> None:
     py = PythonSupport()
     tests = py.example_tests(
@@ -49,7 +49,7 @@ async def test_example_tests_run_in_sandbox_with_per_test_outcomes(
 
 
 async def test_float_examples_compare_with_tolerance(
-    runner: BwrapRunner, limits: ProcessLimits
+    runner: SandboxRunner, limits: ProcessLimits
 ) -> None:
     py = PythonSupport()
     tests = py.example_tests("m", [Example(call="half(1)", expected="0.5")])
@@ -64,7 +64,7 @@ async def test_float_examples_compare_with_tolerance(
     assert run.passed == 1
 
 
-async def test_infinite_loop_is_killed_by_the_runner(runner: BwrapRunner) -> None:
+async def test_infinite_loop_is_killed_by_the_runner(runner: SandboxRunner) -> None:
     py = PythonSupport()
     run = await py.test(
         "def spin() -> None:\n    while True:\n        pass\n",
@@ -77,7 +77,7 @@ async def test_infinite_loop_is_killed_by_the_runner(runner: BwrapRunner) -> Non
     assert not run.ok
 
 
-async def test_sandbox_has_no_network(runner: BwrapRunner) -> None:
+async def test_sandbox_has_no_network(runner: SandboxRunner) -> None:
     program = (
         "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n"
         "    print('connected')\nexcept OSError as exc:\n    print('blocked', type(exc).__name__)\n"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from codeloop.lang import BwrapRunner, ProcessLimits, RustSupport
+from codeloop.lang import ProcessLimits, RustSupport, SandboxRunner
 from codeloop.pipeline.types import Example
 
 CODE = "pub fn add(a: i32, b: i32) -> i32 {\n    let x = a + b;\n    return x;\n}\n"
@@ -31,7 +31,7 @@ async def test_typecheck_reports_rustc_error_code() -> None:
 
 
 async def test_tests_compile_and_run_in_the_sandbox(
-    runner: BwrapRunner, limits: ProcessLimits
+    runner: SandboxRunner, limits: ProcessLimits
 ) -> None:
     rs = RustSupport()
     tests = rs.example_tests(
@@ -45,7 +45,7 @@ async def test_tests_compile_and_run_in_the_sandbox(
 
 
 async def test_tests_that_do_not_compile_give_rustc_diagnostics(
-    runner: BwrapRunner, limits: ProcessLimits
+    runner: SandboxRunner, limits: ProcessLimits
 ) -> None:
     rs = RustSupport()
     run = await rs.test(

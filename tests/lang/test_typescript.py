@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from codeloop.errors import UserInputError
-from codeloop.lang import BwrapRunner, ProcessLimits, TypeScriptSupport, get_language
+from codeloop.lang import ProcessLimits, SandboxRunner, TypeScriptSupport, get_language
 from codeloop.pipeline.types import Example
 
 CODE = "export function add(a: number, b: number): number {\n  const x = 1;\n  return a + b;\n}\n"
@@ -28,7 +28,7 @@ async def test_lint_and_types_come_from_one_tsc_run(ts: TypeScriptSupport) -> No
 
 
 async def test_node_tests_run_in_sandbox_with_coverage(
-    ts: TypeScriptSupport, runner: BwrapRunner, limits: ProcessLimits
+    ts: TypeScriptSupport, runner: SandboxRunner, limits: ProcessLimits
 ) -> None:
     tests = ts.example_tests(
         "calc", [Example(call="add(1, 2)", expected="3"), Example(call="add(1, 1)", expected="3")]

@@ -4,18 +4,18 @@ from collections.abc import Callable
 
 import pytest
 
-from codeloop.lang import BwrapRunner, RustSupport
+from codeloop.lang import RustSupport, SandboxRunner
 from codeloop.models import ModelRequest, ScriptedModel
 from codeloop.pipeline import Pipeline, PipelineOptions
 
 
 @pytest.fixture(scope="session")
-def runner() -> BwrapRunner:
-    return BwrapRunner(read_only=RustSupport().runtime_paths())
+def runner() -> SandboxRunner:
+    return SandboxRunner(read_only=RustSupport().runtime_paths())
 
 
 @pytest.fixture
-def make_pipeline(runner: BwrapRunner) -> Callable[..., tuple[Pipeline, ScriptedModel]]:
+def make_pipeline(runner: SandboxRunner) -> Callable[..., tuple[Pipeline, ScriptedModel]]:
     def make(
         responder: Callable[[ModelRequest], str], **options: object
     ) -> tuple[Pipeline, ScriptedModel]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codeloop.config import Settings
-from codeloop.lang import BwrapRunner
+from codeloop.lang import SandboxRunner
 from codeloop.models import ModelFactory
 from codeloop.pipeline import Pipeline, PipelineOptions
 
@@ -19,7 +19,7 @@ def factory() -> ModelFactory:
 
 
 async def test_python_function_from_the_embedded_model(
-    factory: ModelFactory, runner: BwrapRunner
+    factory: ModelFactory, runner: SandboxRunner
 ) -> None:
     model = factory.build("local:qwen2.5-coder-0.5b")
     options = PipelineOptions(samples=3, rounds=1, generate_tests=False, max_tokens=256)
@@ -34,7 +34,7 @@ async def test_python_function_from_the_embedded_model(
 
 
 async def test_rust_function_from_the_embedded_model(
-    factory: ModelFactory, runner: BwrapRunner
+    factory: ModelFactory, runner: SandboxRunner
 ) -> None:
     model = factory.build("local:qwen2.5-coder-0.5b")
     options = PipelineOptions(samples=3, rounds=1, generate_tests=False, max_tokens=256)

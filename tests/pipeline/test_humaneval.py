@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from codeloop.lang import BwrapRunner
+from codeloop.lang import SandboxRunner
 from codeloop.models import ScriptedModel
 from codeloop.pipeline.humaneval import load_problems, run_humaneval, select_problems
 
@@ -18,7 +18,7 @@ def test_problems_come_from_the_package_and_split_82_82() -> None:
     assert [p.number for p in subset] == sorted(p.number for p in subset)
 
 
-async def test_loop_resamples_until_the_docstring_examples_pass(runner: BwrapRunner) -> None:
+async def test_loop_resamples_until_the_docstring_examples_pass(runner: SandboxRunner) -> None:
     problem = next(p for p in load_problems() if p.task_id == "HumanEval/2")
     wrong = "```python\ndef truncate_number(number: float) -> float:\n    return number\n```"
     right = "```python\ndef truncate_number(number: float) -> float:\n    return number % 1.0\n```"

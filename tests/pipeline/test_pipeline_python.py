@@ -8,7 +8,7 @@ import pytest
 
 from codeloop.config import BudgetSettings
 from codeloop.errors import UserInputError
-from codeloop.lang import BwrapRunner
+from codeloop.lang import SandboxRunner
 from codeloop.models import Budget, ManagedModel, ScriptedModel
 from codeloop.pipeline import Pipeline, PipelineOptions
 from tests.pipeline.helpers import py, route
@@ -130,7 +130,7 @@ async def test_generated_tests_that_do_not_import_are_reported(make_pipeline: Ma
     assert report.tests_discarded[0].message.startswith("did not run: ")
 
 
-async def test_budget_exhausted_keeps_what_was_produced(runner: BwrapRunner) -> None:
+async def test_budget_exhausted_keeps_what_was_produced(runner: SandboxRunner) -> None:
     backend = ScriptedModel(route(generate=[WRONG], repair=[GOOD]))
     model = ManagedModel("scripted:t", backend, budget=Budget(BudgetSettings(max_calls=1)))
     pipeline = Pipeline(model, runner, options=PipelineOptions(samples=1, rounds=2))

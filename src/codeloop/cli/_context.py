@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from codeloop.config import Settings
 from codeloop.errors import ConfigError
-from codeloop.lang import BwrapRunner, Runner, RustSupport
+from codeloop.lang import Runner, RustSupport, SandboxRunner
 from codeloop.models import ModelFactory
 from codeloop.store import Store
 
@@ -36,7 +36,7 @@ class AppContext:
     @cached_property
     def runner(self) -> Runner:
         """Runs generated code and tests isolated (bubblewrap; the Rust toolchain read-only)."""
-        return BwrapRunner(read_only=RustSupport().runtime_paths())
+        return SandboxRunner(read_only=RustSupport().runtime_paths())
 
 
 def app_context(ctx: typer.Context) -> AppContext:

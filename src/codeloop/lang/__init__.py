@@ -7,14 +7,13 @@ Every check returns structured :class:`Diagnostic` values; a missing tool is rep
 from codeloop.lang.protocol import Example, LanguageSupport
 from codeloop.lang.python import PythonSupport
 from codeloop.lang.registry import LANGUAGES, get_language
-from codeloop.lang.runner import BwrapRunner, ProcessLimits, ProcessResult, Runner
+from codeloop.lang.runner import ProcessLimits, ProcessResult, Runner, SandboxRunner
 from codeloop.lang.rust import RustSupport
 from codeloop.lang.types import CheckResult, Diagnostic, Severity, TestOutcome, TestRun
 from codeloop.lang.typescript import TypeScriptSupport
 
 __all__ = [
     "LANGUAGES",
-    "BwrapRunner",
     "CheckResult",
     "Diagnostic",
     "Example",
@@ -24,6 +23,7 @@ __all__ = [
     "PythonSupport",
     "Runner",
     "RustSupport",
+    "SandboxRunner",
     "Severity",
     "TestOutcome",
     "TestRun",
