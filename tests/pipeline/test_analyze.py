@@ -63,3 +63,25 @@ async def test_empty_request_and_unknown_language_are_user_errors() -> None:
         await RequestAnalyzer().analyze("  ")
     with pytest.raises(UserInputError, match="unsupported language 'go'"):
         await RequestAnalyzer().analyze("add numbers", language="go")
+
+
+@pytest.mark.parametrize(
+    ("description", "signature"),
+    [
+        ("slugify(text): slugify('Hello World') == 'hello-world'", "def slugify(text: str) -> str"),
+        (
+            "median(values): median([3, 1]) == 2, median([1, 2]) == 1.5",
+            "def median(values: list[int]) -> float",
+        ),
+        (
+            "chunk(items, size): chunk([1, 2, 3], 2) == [[1, 2], [3]]",
+            "def chunk(items: list[int], size: int) -> list[list[int]]",
+        ),
+        ("pairs(x): pairs([1, 'a']) == 2", None),
+    ],
+)
+async def test_typed_signature_inferred_from_examples(
+    description: str, signature: str | None
+) -> None:
+    spec = await RequestAnalyzer().analyze(description)
+    assert spec.signature == signature

@@ -237,9 +237,18 @@ class PythonSupport:
     def merge_tests(self, first: str, second: str) -> str:
         if not first.strip() or not second.strip():
             return first or second
-        seen = {line for line in first.splitlines() if line.startswith(("import ", "from "))}
-        kept = [line for line in second.splitlines() if line not in seen]
-        return first.rstrip() + "\n\n\n" + "\n".join(kept).strip() + "\n"
+        imports: list[str] = []
+        bodies: list[str] = []
+        for text in (first, second):
+            body = []
+            for line in text.splitlines():
+                if line.startswith(("import ", "from ")) and not line.rstrip().endswith("("):
+                    if line not in imports:
+                        imports.append(line)
+                else:
+                    body.append(line)
+            bodies.append("\n".join(body).strip())
+        return "\n".join(imports) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
 
     def output_files(self, module: str, code: str, tests: str) -> dict[str, str]:
         files = {self.code_file(module): code}

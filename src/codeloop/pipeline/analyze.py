@@ -150,6 +150,56 @@ def find_examples(text: str, name: str | None = None) -> list[Example]:
     return found
 
 
+def _type_of(value: object) -> str | None:
+    if value is None:
+        return "None"
+    if isinstance(value, bool | int | float | str | bytes):
+        return type(value).__name__
+    if isinstance(value, list | set | tuple) and value:
+        inner = {_type_of(v) for v in value}
+        element = inner.pop() if len(inner) == 1 else None
+        if element is None:
+            return None
+        if isinstance(value, tuple):
+            return f"tuple[{element}, ...]"
+        return f"{type(value).__name__}[{element}]"
+    if isinstance(value, dict) and value:
+        keys = {_type_of(k) for k in value}
+        values = {_type_of(v) for v in value.values()}
+        if len(keys) == 1 and len(values) == 1:
+            return f"dict[{keys.pop()}, {values.pop()}]"
+    return None
+
+
+def infer_signature(description: str, name: str, examples: list[Example]) -> str | None:
+    """``def name(a: T, ...) -> R`` from the parameter names in the request (``name(a, b)``) and
+    the literal types of its first example; ``None`` when either is missing or ambiguous."""
+    params = re.search(
+        rf"\b{re.escape(name)}\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)", description
+    )
+    if params is None or not examples:
+        return None
+    names = [p.strip() for p in params.group(1).split(",")]
+    try:
+        call = ast.parse(examples[0].call, mode="eval").body
+        expected = ast.literal_eval(examples[0].expected)
+        if not isinstance(call, ast.Call) or len(call.args) != len(names) or call.keywords:
+            return None
+        args = [ast.literal_eval(arg) for arg in call.args]
+    except (SyntaxError, ValueError):
+        return None
+    types = [_type_of(a) for a in args]
+    result = _type_of(expected)
+    if result is None or any(t is None for t in types):
+        return None
+    if result == "int" and any(
+        isinstance(e, str) and "." in e for e in (x.expected for x in examples)
+    ):
+        result = "float"
+    joined = ", ".join(f"{n}: {t}" for n, t in zip(names, types, strict=True))
+    return f"def {name}({joined}) -> {result}"
+
+
 def _snake(words: list[str]) -> str:
     return "_".join(w.lower() for w in words if w)[:40] or "solution"
 
@@ -209,13 +259,16 @@ class RequestAnalyzer:
             examples = [_to_language(e, lang) for e in examples]
         kind = self.kind(description)
         module = _module_name(name)
+        typed = signature.group(0).strip() if signature else None
+        if lang == "python" and not stub and (typed is None or "def " not in typed):
+            typed = infer_signature(description, name, examples) or typed
         return Spec(
             description=description.strip(),
             language=lang,
             kind=kind,
             name=name,
             module=module,
-            signature=signature.group(0).strip() if signature else None,
+            signature=typed,
             examples=examples,
             stub=stub,
             name_source=source,

@@ -65,6 +65,16 @@ def _import_hint(spec: Spec) -> str:
     )
 
 
+def _ok_message(best: Candidate) -> str:
+    """What passed, and what still falls short (lint findings, type errors, unmet rules)."""
+    short = [f"pattern rule {r.id} not met ({r.message})" for r in best.rules if not r.passed]
+    if best.lint_findings:
+        short.insert(0, f"{best.lint_findings} lint finding(s)")
+    if best.type_errors:
+        short.insert(0, f"{best.type_errors} type error(s)")
+    return "all checks passed" if not short else "tests pass; " + "; ".join(short)
+
+
 def _pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name) if part)
 
@@ -468,11 +478,7 @@ class _Run:
             if report.status not in ("budget_exhausted", "model_error"):
                 if best.compiled and best.public_ok:
                     report.status = "ok"
-                    report.message = (
-                        "all checks passed"
-                        if report.lint and report.lint.clean
-                        else "generated; see lint findings"
-                    )
+                    report.message = _ok_message(best)
                 else:
                     report.status = "failed"
                     problems = best.problems(self.spec) if self.spec else []
