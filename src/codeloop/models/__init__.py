@@ -1,12 +1,15 @@
 """Every language model behind one protocol, with one shared wrapper for retries, limits,
 cache, budget, accounting and telemetry."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from codeloop.models import backends as _backends
 from codeloop.models._assets import EMBEDDED_MODELS, GGUFAsset, ensure_gguf, verify_gguf
 from codeloop.models.backends import (
-    AnthropicModel,
     LlamaRuntime,
     LocalModel,
-    OpenAIModel,
     RecordingModel,
     ReplayModel,
     ScriptedModel,
@@ -19,6 +22,10 @@ from codeloop.models.pricing import Price, PriceTable
 from codeloop.models.protocol import Model, StreamingModel
 from codeloop.models.types import Message, ModelRequest, ModelResponse, Usage
 from codeloop.models.wrapper import CallPolicy, ManagedModel, is_retryable
+
+if TYPE_CHECKING:
+    from codeloop.models.backends.anthropic import AnthropicModel
+    from codeloop.models.backends.openai import OpenAIModel
 
 __all__ = [
     "EMBEDDED_MODELS",
@@ -50,3 +57,9 @@ __all__ = [
     "request_key",
     "verify_gguf",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _backends.LAZY:
+        return getattr(_backends, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

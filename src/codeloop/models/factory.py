@@ -8,15 +8,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import anthropic
-import openai
-
 from codeloop.config import ModelSettings
 from codeloop.errors import ConfigError, UserInputError
 from codeloop.models._assets import EMBEDDED_MODELS, ensure_gguf
-from codeloop.models.backends.anthropic import AnthropicModel
 from codeloop.models.backends.local import LlamaRuntime, LocalModel
-from codeloop.models.backends.openai import OpenAIModel
 from codeloop.models.backends.replay import ReplayModel
 from codeloop.models.backends.scripted import ScriptedModel
 from codeloop.models.budget import Budget
@@ -110,16 +105,20 @@ class ModelFactory:
             case "local":
                 return LocalModel(name.name, self.local_path(name.name), self.runtime)
             case "openai":
-                return OpenAIModel(name.name, self._openai_client(name))
+                return self._openai(name)
             case "anthropic":
-                return AnthropicModel(name.name, self._anthropic_client(name))
+                return self._anthropic(name)
             case "scripted":
                 return ScriptedModel.from_file(Path(name.name), name=name.name)
             case "replay":
                 return ReplayModel(Path(name.name))
         raise UserInputError(f"unknown model backend {name.backend!r}")
 
-    def _openai_client(self, name: ModelName) -> openai.AsyncOpenAI:
+    def _openai(self, name: ModelName) -> Model:
+        import openai
+
+        from codeloop.models.backends.openai import OpenAIModel
+
         base_url = name.base_url or self.settings.openai_base_url
         key = self._env.get("OPENAI_API_KEY")
         if not key:
@@ -129,17 +128,23 @@ class ModelFactory:
                     " server as openai:http://HOST:PORT/v1#MODEL"
                 )
             key = "no-key"  # OpenAI-compatible local servers accept any key
-        return openai.AsyncOpenAI(
+        client = openai.AsyncOpenAI(
             api_key=key, base_url=base_url, max_retries=0, timeout=self.settings.timeout_s
         )
+        return OpenAIModel(name.name, client)
 
-    def _anthropic_client(self, name: ModelName) -> anthropic.AsyncAnthropic:
+    def _anthropic(self, name: ModelName) -> Model:
+        import anthropic
+
+        from codeloop.models.backends.anthropic import AnthropicModel
+
         key = self._env.get("ANTHROPIC_API_KEY")
         if not key:
             raise ConfigError(f"model {name} needs an API key: set ANTHROPIC_API_KEY")
-        return anthropic.AsyncAnthropic(
+        client = anthropic.AsyncAnthropic(
             api_key=key,
             base_url=name.base_url or self.settings.anthropic_base_url,
             max_retries=0,
             timeout=self.settings.timeout_s,
         )
+        return AnthropicModel(name.name, client)

@@ -11,9 +11,11 @@ import asyncio
 import copy
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
+from opentelemetry.trace import Span
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential_jitter
 
@@ -67,6 +69,26 @@ class _RetryAfterOrBackoff(wait_base):
         return float(self._backoff(retry_state))
 
 
+def _provider_and_model(name: str) -> tuple[str, str]:
+    """``openai:http://host/v1#m`` → ("openai", "m"); ``local:q`` → ("local", "q")."""
+    provider, sep, model = name.partition(":")
+    if not sep:
+        return "unknown", name
+    return provider, model.rpartition("#")[2]
+
+
+def _finish_span(current: Span, response: ModelResponse) -> None:
+    current.set_attributes(
+        {
+            "gen_ai.response.model": response.model,
+            "gen_ai.usage.input_tokens": response.usage.input_tokens,
+            "gen_ai.usage.output_tokens": response.usage.output_tokens,
+            "gen_ai.response.finish_reasons": [response.finish_reason],
+            "codeloop.cost_usd": response.cost_usd,
+        }
+    )
+
+
 class ManagedModel:
     """A backend plus everything every call needs. Implements :class:`Model`."""
 
@@ -83,6 +105,7 @@ class ManagedModel:
         trace: Trace | None = None,
     ) -> None:
         self.name = name
+        self._provider, self._model = _provider_and_model(name)
         self.backend = backend
         self.policy = policy or CallPolicy()
         self._limiter = limiter or asyncio.Semaphore(8)
@@ -122,26 +145,10 @@ class ManagedModel:
         self.budget.acquire()
         started = time.perf_counter()
         try:
-            with span(
-                f"chat {self.name}",
-                {
-                    "gen_ai.operation.name": "chat",
-                    "gen_ai.provider.name": self.name.split(":", 1)[0],
-                    "gen_ai.request.model": self.name,
-                    "gen_ai.request.temperature": request.temperature,
-                    "gen_ai.request.max_tokens": request.max_tokens,
-                },
-            ) as current:
+            with self._span(request) as current:
                 response = await self._with_retries(lambda: self.backend.complete(request))
                 response = self._account(response, started)
-                current.set_attributes(
-                    {
-                        "gen_ai.usage.input_tokens": response.usage.input_tokens,
-                        "gen_ai.usage.output_tokens": response.usage.output_tokens,
-                        "gen_ai.response.finish_reasons": [response.finish_reason],
-                        "codeloop.cost_usd": response.cost_usd,
-                    }
-                )
+                _finish_span(current, response)
         except ModelError as exc:
             self._record(request, None, seconds=time.perf_counter() - started, error=exc)
             raise
@@ -160,12 +167,14 @@ class ManagedModel:
         started = time.perf_counter()
         final: ModelResponse | None = None
         try:
-            async with self._limiter, asyncio.timeout(self.policy.timeout_s):
-                async for item in self.backend.stream(request):
-                    if isinstance(item, ModelResponse):
-                        final = self._account(item, started)
-                    else:
-                        yield item
+            with self._span(request) as current:
+                async with self._limiter, asyncio.timeout(self.policy.timeout_s):
+                    async for item in self.backend.stream(request):
+                        if isinstance(item, ModelResponse):
+                            final = self._account(item, started)
+                            _finish_span(current, final)
+                        else:
+                            yield item
         except TimeoutError as exc:
             error = ModelTimeout(f"{self.name}: no complete answer in {self.policy.timeout_s:g}s")
             self._record(request, None, seconds=time.perf_counter() - started, error=error)
@@ -174,6 +183,20 @@ class ManagedModel:
             raise ModelResponseError(f"{self.name}: the stream ended without a final response")
         self._record(request, final, seconds=final.latency_s)
         yield final
+
+    def _span(self, request: ModelRequest) -> AbstractContextManager[Span]:
+        """A span named and attributed after the OpenTelemetry GenAI conventions."""
+        return span(
+            f"chat {self._model}",
+            {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.provider.name": self._provider,
+                "gen_ai.request.model": self._model,
+                "gen_ai.request.temperature": request.temperature,
+                "gen_ai.request.max_tokens": request.max_tokens,
+                "codeloop.model": self.name,
+            },
+        )
 
     async def _with_retries(self, call: Callable[[], Awaitable[ModelResponse]]) -> ModelResponse:
         policy = self.policy
