@@ -27,7 +27,8 @@ pytest: $(STAMPS)/model
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/model
-	$(BIN)/python benchmarks/models.py
+	$(BIN)/python -m benchmarks.models
+	$(BIN)/python -m benchmarks.sandbox
 
 $(STAMPS)/system: scripts/system-deps.sh
 	bash scripts/system-deps.sh

@@ -6,6 +6,9 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Toolchains: a rustup or nodesource install on PATH is used as it is; otherwise Debian's packages.
+command -v cargo >/dev/null 2>&1 || missing+=(rustc cargo rustfmt)
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "codeloop needs these system packages; run as root:" >&2

@@ -19,7 +19,14 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["BudgetSettings", "ModelSettings", "SandboxSettings", "Settings"]
+__all__ = [
+    "BudgetSettings",
+    "KnowledgeSettings",
+    "ModelSettings",
+    "PatternSettings",
+    "SandboxSettings",
+    "Settings",
+]
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 
@@ -87,6 +94,23 @@ class SandboxSettings(_Section):
     uid: int = Field(default=65534, ge=1)
 
 
+class KnowledgeSettings(_Section):
+    """Code generation from the knowledge graph."""
+
+    template_dirs: list[Path] = Field(default_factory=list)
+    max_attempts: int = Field(default=3, ge=0, le=20)
+    checker: Literal["cargo", "rustc"] = "cargo"
+    edition: str = "2021"
+
+
+class PatternSettings(_Section):
+    """The pattern index: a short sketch scanned exactly, then an exact re-rank of candidates."""
+
+    index_file: str = "patterns.npz"
+    sketch_bits: int = Field(default=1024, ge=64, le=10_000, multiple_of=8)
+    candidates: int = Field(default=200, ge=1)
+
+
 class Settings(BaseSettings):
     """All of codeloop's settings."""
 
@@ -106,6 +130,8 @@ class Settings(BaseSettings):
     models: ModelSettings = Field(default_factory=ModelSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    patterns: PatternSettings = Field(default_factory=PatternSettings)
 
     @property
     def db_path(self) -> Path:

@@ -8,6 +8,8 @@ SURFACE = {
     "codeloop.store": [
         "CheckpointStore",
         "Database",
+        "IngestedFile",
+        "IngestedFileStore",
         "ResponseCache",
         "RunRecord",
         "RunStore",
@@ -16,6 +18,8 @@ SURFACE = {
         "Trace",
         "Triple",
         "TripleStore",
+        "VectorRecord",
+        "VectorStore",
     ],
     "codeloop.models": [
         "EMBEDDED_MODELS",

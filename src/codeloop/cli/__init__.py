@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from codeloop.cli import ask, doctor, model, pipeline, runs, sandbox
+from codeloop.cli import ask, doctor, knowledge, model, patterns, pipeline, runs, sandbox
 from codeloop.cli._app import build_app, run_app
 
 __all__ = ["app", "main"]
 
-app = build_app([ask, doctor, model, pipeline, runs, sandbox])
+app = build_app([ask, doctor, knowledge, model, patterns, pipeline, runs, sandbox])
 
 
 def main() -> None:

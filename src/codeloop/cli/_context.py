@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import ValidationError
@@ -13,6 +14,10 @@ from codeloop.errors import ConfigError
 from codeloop.lang import Runner, RustSupport, SandboxRunner
 from codeloop.models import ModelFactory
 from codeloop.store import Store
+
+if TYPE_CHECKING:
+    from codeloop.knowledge import CodeGraph, TemplateLibrary
+    from codeloop.patterns.service import PatternService
 
 __all__ = ["AppContext", "app_context"]
 
@@ -26,6 +31,36 @@ class AppContext:
     @cached_property
     def store(self) -> Store:
         return Store(self.settings.db_path)
+
+    @cached_property
+    def patterns(self) -> PatternService:
+        from codeloop.patterns.service import PatternService
+
+        cfg = self.settings.patterns
+        return PatternService(
+            self.store,
+            self.settings.home / cfg.index_file,
+            sketch_bits=cfg.sketch_bits,
+            candidates=cfg.candidates,
+        )
+
+    @cached_property
+    def code_graph(self) -> CodeGraph:
+        from codeloop.knowledge import CodeGraph
+
+        return CodeGraph(self.store.triples)
+
+    @cached_property
+    def templates(self) -> TemplateLibrary:
+        """Built-in templates, then those stored in the graph, then the configured folders."""
+        from codeloop.knowledge import TemplateLibrary
+
+        library = TemplateLibrary.builtin()
+        for template in TemplateLibrary.from_graph(self.code_graph):
+            library.add(template)
+        for folder in self.settings.knowledge.template_dirs:
+            library.load_dir(folder)
+        return library
 
     @cached_property
     def models(self) -> ModelFactory:

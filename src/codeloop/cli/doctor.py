@@ -18,6 +18,7 @@ from codeloop.cli._context import AppContext, app_context
 from codeloop.cli._output import console, emit_json
 from codeloop.errors import CodeloopError
 from codeloop.models import EMBEDDED_MODELS, verify_gguf
+from codeloop.sandbox.report import isolation_report
 
 __all__ = ["Check", "register", "run_checks"]
 
@@ -105,52 +106,29 @@ def _llama(_: AppContext) -> Check:
     return Check(name="llama.cpp", ok=True, detail=f"llama-cpp-python {version}")
 
 
-def _bwrap(_: AppContext) -> Check:
-    return _tool("bubblewrap", ["bwrap", "--version"], APT_FIX.format("bubblewrap"))
+OPTIONAL_LAYERS = ("landlock", "unshare (fallback)")
 
 
-def _seccomp(_: AppContext) -> Check:
-    try:
-        version = importlib.metadata.version("pyseccomp")
-    except importlib.metadata.PackageNotFoundError:
-        return Check(
-            name="seccomp", ok=False, detail="pyseccomp missing", fix="pip install codeloop"
+def _sandbox_layers(_: AppContext) -> list[Check]:
+    """Each isolation layer of the sandbox, probed by starting a real worker."""
+    return [
+        Check(
+            name=f"sandbox: {layer.layer}",
+            ok=layer.active,
+            detail=layer.detail,
+            fix=layer.fix,
+            required=layer.layer not in OPTIONAL_LAYERS,
         )
-    return Check(name="seccomp", ok=True, detail=f"pyseccomp {version}")
+        for layer in isolation_report()
+    ]
 
 
-def _landlock(_: AppContext) -> Check:
-    abi = _landlock_abi()
-    return Check(
-        name="landlock",
-        ok=abi > 0,
-        detail=f"ABI {abi}" if abi > 0 else "not supported by the kernel",
-        fix="" if abi > 0 else "a Linux kernel 5.13+ with Landlock enabled",
-        required=False,
-    )
-
-
-def _landlock_abi() -> int:
-    """The kernel's Landlock ABI version via landlock_create_ruleset(NULL, 0, VERSION)."""
-    import ctypes
-
-    syscall_landlock_create_ruleset = 444
-    landlock_create_ruleset_version = 1
-    libc = ctypes.CDLL(None, use_errno=True)
-    result: int = libc.syscall(
-        syscall_landlock_create_ruleset, None, 0, landlock_create_ruleset_version
-    )
-    return max(result, 0)
-
-
-CHECKS: tuple[Callable[[AppContext], Check], ...] = (
+CHECKS: tuple[Callable[[AppContext], Check | list[Check]], ...] = (
     _python,
     _store,
     _model,
     _llama,
-    _bwrap,
-    _seccomp,
-    _landlock,
+    _sandbox_layers,
     lambda _: _tool("rustc", ["rustc", "--version"], "install Rust (rustup) for Rust generation"),
     lambda _: _tool("cargo", ["cargo", "--version"], "install Rust (rustup) for Rust generation"),
     lambda _: _tool(
@@ -165,7 +143,11 @@ CHECKS: tuple[Callable[[AppContext], Check], ...] = (
 
 
 def run_checks(app: AppContext) -> list[Check]:
-    return [check(app) for check in CHECKS]
+    checks: list[Check] = []
+    for check in CHECKS:
+        result = check(app)
+        checks.extend(result if isinstance(result, list) else [result])
+    return checks
 
 
 def doctor(

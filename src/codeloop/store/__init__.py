@@ -8,14 +8,18 @@ from pathlib import Path
 from codeloop.store._db import Database
 from codeloop.store.cache import ResponseCache
 from codeloop.store.checkpoints import CheckpointStore
+from codeloop.store.kg_files import IngestedFile, IngestedFileStore
 from codeloop.store.records import RunRecord, StepRecord, Triple
 from codeloop.store.runs import RunStore
 from codeloop.store.trace import Trace
 from codeloop.store.triples import TripleStore
+from codeloop.store.vectors import VectorRecord, VectorStore
 
 __all__ = [
     "CheckpointStore",
     "Database",
+    "IngestedFile",
+    "IngestedFileStore",
     "ResponseCache",
     "RunRecord",
     "RunStore",
@@ -24,6 +28,8 @@ __all__ = [
     "Trace",
     "Triple",
     "TripleStore",
+    "VectorRecord",
+    "VectorStore",
 ]
 
 
@@ -36,6 +42,8 @@ class Store:
         self.cache = ResponseCache(self.db)
         self.checkpoints = CheckpointStore(self.db)
         self.triples = TripleStore(self.db)
+        self.kg_files = IngestedFileStore(self.db)
+        self.vectors = VectorStore(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -116,14 +116,20 @@ class LocalModel:
         cancel = threading.Event()
         started = time.perf_counter()
 
+        def put(item: object) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the caller's event loop is gone: stop generating
+                cancel.set()
+
         def work() -> None:
             try:
                 for item in self._generate(request, cancel):
-                    loop.call_soon_threadsafe(queue.put_nowait, item)
+                    put(item)
             except BaseException as exc:  # handed to the event loop, re-raised there
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
+                put(exc)
             finally:
-                loop.call_soon_threadsafe(queue.put_nowait, _DONE)
+                put(_DONE)
 
         thread = threading.Thread(target=work, name=f"llama-{self.name}", daemon=True)
         thread.start()
