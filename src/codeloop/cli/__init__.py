@@ -11,6 +11,7 @@ from codeloop.cli import (
     model,
     orchestrate,
     patterns,
+    pipeline,
     runs,
     sandbox,
     ui,
@@ -19,7 +20,7 @@ from codeloop.cli._app import build_app, run_app
 
 __all__ = ["app", "main"]
 
-app = build_app([ask, doctor, knowledge, model, orchestrate, patterns, runs, sandbox, ui])
+app = build_app([ask, doctor, knowledge, model, orchestrate, patterns, pipeline, runs, sandbox, ui])
 
 
 def main() -> None:

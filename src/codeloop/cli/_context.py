@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from codeloop.config import Settings
 from codeloop.errors import ConfigError
+from codeloop.lang import Runner, RustSupport, SandboxRunner
 from codeloop.models import ModelFactory
 from codeloop.store import Store
 
@@ -66,6 +67,11 @@ class AppContext:
         return ModelFactory(
             self.settings.models, model_dir=self.settings.model_dir, cache=self.store.cache
         )
+
+    @cached_property
+    def runner(self) -> Runner:
+        """Runs generated code and tests isolated (bubblewrap; the Rust toolchain read-only)."""
+        return SandboxRunner(read_only=RustSupport().runtime_paths())
 
 
 def app_context(ctx: typer.Context) -> AppContext:

