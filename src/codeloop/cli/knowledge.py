@@ -248,14 +248,27 @@ def templates(
         emit_json([t.model_dump(exclude={"body"}) for t in library])
         return
     table = Table(title=f"{len(library)} templates")
-    for column in ("name", "holes", "description"):
+    for column in ("name", "holes", "origin", "description"):
         table.add_column(column, overflow="fold")
     for t in library:
         holes = ", ".join(
             f"{h.name}:{h.kind.value}" + ("?" if h.default is not None else "") for h in t.holes
         )
-        table.add_row(escape(t.name), escape(holes), escape(t.description))
+        origin = _origin(t.origin)
+        table.add_row(escape(t.name), escape(holes), escape(origin), escape(t.description))
     console.print(table)
+
+
+def _origin(origin: dict[str, Any]) -> str:
+    """``learned (codeloop, 10 uses: f, g)`` for a learned template, ``hand-written`` otherwise."""
+    if not origin:
+        return "hand-written"
+    examples = ", ".join(str(e) for e in origin.get("examples", [])[:3])
+    return (
+        f"{origin.get('how', '?')} ({origin.get('engine', '?')}, {origin.get('uses', '?')} uses"
+        + (f": {examples}" if examples else "")
+        + ")"
+    )
 
 
 def _strategy(value: str) -> Strategy:

@@ -142,7 +142,8 @@ def learn_cmd(
     top_k: Annotated[int, typer.Option(min=1)] = 10,
     as_json: JsonOpt = False,
 ) -> None:
-    """Learn abstractions shared by many functions; store them in the code graph.
+    """Learn abstractions shared by many functions; store them in the code graph, each also as a
+    `learned-*` template that `codeloop kg gen --template NAME --param h0=…` instantiates.
 
     Example: codeloop library learn src/ --top-k 10
     """
@@ -174,6 +175,11 @@ def learn_cmd(
     for name, a in zip(report.templates, report.result.abstractions, strict=True):
         table.add_row(name, str(a.uses), str(a.size), a.body)
     console.print(table)
+    if report.learned_templates:
+        console.print(
+            f"{len(report.learned_templates)} templates for `codeloop kg gen --template NAME`: "
+            + ", ".join(report.learned_templates)
+        )
 
 
 def _lang(value: str | None) -> Literal["python", "rust"] | None:

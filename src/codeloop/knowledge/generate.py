@@ -118,6 +118,16 @@ class Generator:
         return nodes, entities
 
     async def generate(self, request: GenerateRequest) -> Generated:
+        if request.template is not None:
+            result = self._templates.instantiate(request.template, request.params)
+            if result.source is not None:
+                return Generated(
+                    source=result.source.rstrip("\n") + "\n",
+                    entities=[],
+                    items=1,
+                    linearize_seconds=0.0,
+                    format_seconds=0.0,
+                )
         nodes, entities = self.tree(request)
         filled = 0
         if request.fill_bodies:

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from codeloop.errors import UserInputError
+from codeloop.knowledge import CodeGraph, Provenance, TemplateLibrary
 from codeloop.patterns.analogy import analogy_vector
 from codeloop.patterns.blocks import extract_blocks, iter_sources
 from codeloop.patterns.encode import CodeEncoder, calls_of
@@ -35,6 +36,7 @@ from codeloop.patterns.library import (
     name_from_context,
 )
 from codeloop.patterns.sequences import mine_call_sequences
+from codeloop.patterns.templates import learned_templates
 from codeloop.patterns.trees import Language, Parsers, Unit
 from codeloop.store import Store, VectorRecord
 
@@ -81,6 +83,8 @@ class LearnReport(_Model):
     result: LibraryResult
     templates: list[str]
     compression: float
+    learned_templates: list[str] = []
+    """Names of the ``template:*`` entries made from the abstractions (``kg gen --template``)."""
 
 
 def _key(language: str, text: str) -> str:
@@ -340,8 +344,19 @@ class PatternService:
             if store
             else names
         )
+        learned: list[str] = []
+        if store:
+            library = TemplateLibrary(learned_templates(result, units, names, self.parsers))
+            library.store(
+                CodeGraph(self.store.triples),
+                Provenance(how="learned", detail={"engine": engine, "units": len(units)}),
+            )
+            learned = library.names()
         return LearnReport(
-            result=result, templates=templates, compression=round(result.compression, 4)
+            result=result,
+            templates=templates,
+            compression=round(result.compression, 4),
+            learned_templates=learned,
         )
 
 

@@ -205,6 +205,24 @@ class ParsedCode:
             self.root, self.source, self.language, _bound_names(self.root, self.language)
         )
 
+    def spanned_units(self) -> list[tuple[str, Node, dict[int, tuple[int, int]]]]:
+        """Each function's name and tree, with the byte span in ``source`` of every tree node
+        (keyed by ``id``): what turns a learned pattern back into source text."""
+        found: list[tuple[str, Node, dict[int, tuple[int, int]]]] = []
+        kind = _FUNCTIONS[self.language]
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node.type == kind and _depth(node) <= MAX_DEPTH:
+                name_node = node.child_by_field_name("name")
+                name = _text(name_node, self.source) if name_node is not None else "<anonymous>"
+                spans: dict[int, tuple[int, int]] = {}
+                names = _bound_names(node, self.language)
+                tree = _convert(node, self.source, self.language, names, spans)
+                found.append((name, tree, spans))
+            stack.extend(reversed(node.children))
+        return found
+
     def units(self) -> list[Unit]:
         """Every function (nested ones too), or the whole snippet when it defines none."""
         found: list[Unit] = []
@@ -364,7 +382,24 @@ def _bound_names(root: tree_sitter.Node, language: Language) -> dict[str, str]:
 
 
 def _convert(
-    node: tree_sitter.Node, source: bytes, language: Language, names: dict[str, str]
+    node: tree_sitter.Node,
+    source: bytes,
+    language: Language,
+    names: dict[str, str],
+    spans: dict[int, tuple[int, int]] | None = None,
+) -> Node:
+    result = _convert_node(node, source, language, names, spans)
+    if spans is not None:
+        spans[id(result)] = (node.start_byte, node.end_byte)
+    return result
+
+
+def _convert_node(
+    node: tree_sitter.Node,
+    source: bytes,
+    language: Language,
+    names: dict[str, str],
+    spans: dict[int, tuple[int, int]] | None,
 ) -> Node:
     kind = node.type
     if kind in _LITERALS:
@@ -383,7 +418,10 @@ def _convert(
                 any(ch.isalnum() for ch in child.type) and not kind.endswith("operator")
             ):
                 continue
-            children.append(Node(child.type))
+            leaf = Node(child.type)
+            if spans is not None:
+                spans[id(leaf)] = (child.start_byte, child.end_byte)
+            children.append(leaf)
             continue
         field = node.field_name_for_child(index) or ""
         if child.type == "identifier" and (
@@ -391,9 +429,12 @@ def _convert(
             or (kind == "keyword_argument" and field == "name")
             or kind in ("scoped_identifier", "scoped_type_identifier", "macro_invocation")
         ):
-            children.append(Node(_text(child, source)))
+            leaf = Node(_text(child, source))
+            if spans is not None:
+                spans[id(leaf)] = (child.start_byte, child.end_byte)
+            children.append(leaf)
             continue
-        children.append(_convert(child, source, language, names))
+        children.append(_convert(child, source, language, names, spans))
     return Node(kind, tuple(children))
 
 

@@ -101,6 +101,10 @@ class TemplateLibrary:
                 fact("template:requires", crate)
             for other in t.includes:
                 fact("template:includes", _PREFIX + other)
+            if t.form != "tree":
+                fact("template:form", t.form)
+            if t.origin:
+                fact("template:origin", json.dumps(t.origin, ensure_ascii=False, sort_keys=True))
             fact("template:body", json.dumps(t.body, ensure_ascii=False, sort_keys=True))
         return graph.triples.add(facts)
 
@@ -123,6 +127,8 @@ class TemplateLibrary:
                     holes=[Hole.model_validate_json(h) for h in facts.get("template:hole", [])],
                     uses=facts.get("template:uses", []),
                     requires=facts.get("template:requires", []),
+                    form=facts.get("template:form", ["tree"])[0],  # type: ignore[arg-type]
+                    origin=json.loads(facts.get("template:origin", ["{}"])[0]),
                     body=json.loads(facts["template:body"][0]),
                 )
             )

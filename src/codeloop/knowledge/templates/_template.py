@@ -8,10 +8,15 @@ four directives expand into zero or more elements:
 - ``{"$include": "other-template", "params": {…}}`` splices another template's items (composition);
 - ``{"$splice": "hole"}`` splices a hole holding tree nodes (``fn_list``), ``{"$stubs": "hole"}``
   the method stubs of the standard trait named by a hole.
+
+A ``form="source"`` template (what library learning produces) has a body of source-text segments
+instead: literal strings and ``{"$hole": "name"}`` markers, joined into code that must parse.
+``origin`` records where a template came from (``how: learned``, the engine, uses, examples).
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, Literal
@@ -21,7 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from codeloop.errors import UserInputError
-from codeloop.knowledge.rust_parse import parse_rust
+from codeloop.knowledge.rust_parse import parse_rust, rust_syntax_errors
 from codeloop.knowledge.templates._holes import HoleKind, parse_hole
 from codeloop.knowledge.tree import CodeItem, CodeModule, CodeSignature
 
@@ -77,6 +82,8 @@ class TemplateResult(BaseModel):
 
     items: list[CodeItem]
     uses: list[str] = Field(default_factory=list)
+    source: str | None = None
+    """The code of a ``form="source"`` template (``items`` is then empty)."""
 
     def as_module(self, name: str, lang: Literal["rust", "python"] = "rust") -> CodeModule:
         return CodeModule(name=name, lang=lang, uses=self.uses, children=self.items)
@@ -93,6 +100,8 @@ class Template(BaseModel):
     holes: list[Hole] = Field(default_factory=list)
     uses: list[str] = Field(default_factory=list)
     requires: list[str] = Field(default_factory=list)
+    form: Literal["tree", "source"] = "tree"
+    origin: dict[str, Any] = Field(default_factory=dict)
     body: list[Any]
 
     @property
@@ -139,6 +148,8 @@ class Template(BaseModel):
                 f"template {self.name!r} includes itself (through another template)"
             )
         context = self.bind(params)
+        if self.form == "source":
+            return TemplateResult(items=[], uses=list(self.uses), source=self._source(context))
         uses = list(self.uses)
         expanded = _expand_list(self.body, context, resolve, uses, depth)
         items: list[CodeItem] = []
@@ -151,6 +162,42 @@ class Template(BaseModel):
                     f" at {exc.errors()[0]['loc']}"
                 ) from exc
         return TemplateResult(items=items, uses=list(dict.fromkeys(uses)))
+
+    def _source(self, context: Mapping[str, Any]) -> str:
+        parts: list[str] = []
+        for segment in self.body:
+            if isinstance(segment, str):
+                parts.append(segment)
+            elif isinstance(segment, dict) and "$hole" in segment:
+                parts.append(str(context[segment["$hole"]]))
+            else:
+                raise UserInputError(
+                    f"template {self.name!r}: a source segment must be text or {{'$hole': name}}"
+                )
+        text = "".join(parts)
+        if not _parses(text, self.lang):
+            raise UserInputError(
+                f"template {self.name!r} gave code that does not parse as {self.lang}:"
+                f" {text[:80]!r}; check the --param values"
+            )
+        return text
+
+
+def _parses(text: str, lang: Literal["rust", "python"]) -> bool:
+    """Whether ``text`` is a whole program, or a fragment of a function body, in ``lang``."""
+    if lang == "python":
+        try:
+            ast.parse(text)
+        except SyntaxError:
+            try:
+                ast.parse("def _f():\n" + "".join("    " + ln for ln in text.splitlines(True)))
+            except SyntaxError:
+                return False
+        return True
+    return any(
+        not rust_syntax_errors(wrapped)
+        for wrapped in (text, f"fn _f() {{\n{text}\n}}", f"fn _f() {{\n{text};\n}}")
+    )
 
 
 def _collect_includes(node: Any, found: list[str]) -> None:

@@ -1,0 +1,182 @@
+"""Learned abstractions → source templates that ``codeloop kg gen --template NAME`` instantiates.
+
+A learned abstraction is a pattern over canonical trees (bound names renamed ``v0, v1, …``,
+literals folded to ``STR``/``NUM``, punctuation dropped), so it cannot be printed back by itself.
+Instead the pattern is matched against the corpus it was learned from, whose trees keep the byte
+span of every node: the first occurrence's source text becomes the template body, each hole's
+spans becoming a ``{"$hole": "hN"}`` segment whose default is the text found there. Earlier
+abstractions that a later one calls (``(fn_0 a b)``) are inlined first, so every abstraction is
+matched against the original trees. An abstraction that matches nowhere (a Stitch λ-abstraction,
+say), or whose text does not parse on its own (a bare parameter list), gives no template.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from codeloop.errors import UserInputError
+from codeloop.knowledge import Hole, HoleKind, Template
+from codeloop.patterns.antiunify import instantiate, is_hole
+from codeloop.patterns.library import LibraryResult, from_sexpr, to_sexpr
+from codeloop.patterns.trees import Node, Parsers, Unit
+
+__all__ = ["learned_templates"]
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+Spanned = tuple[str, Node, dict[int, tuple[int, int]], bytes]
+
+
+def learned_templates(
+    result: LibraryResult,
+    units: Sequence[Unit],
+    names: Sequence[str],
+    parsers: Parsers,
+) -> list[Template]:
+    """One ``form="source"`` template per abstraction found in ``units`` (``names`` pairs with
+    ``result.abstractions``); the template name is ``learned-<name>``."""
+    corpus = _spanned(units, parsers)
+    patterns: dict[str, Node] = {}
+    templates: list[Template] = []
+    taken: set[str] = set()
+    for abstraction, readable in zip(result.abstractions, names, strict=True):
+        pattern = _inline(from_sexpr(abstraction.body), patterns)
+        patterns[abstraction.name] = pattern
+        if not units:
+            continue
+        language = units[0].language
+        found = _first_occurrence(pattern, corpus)
+        if found is None:
+            continue
+        unit_name, segments, defaults = found
+        examples = [n for n, tree, _, _ in corpus if _occurs(pattern, tree)]
+        name = "learned-" + readable.replace("_", "-")
+        if name in taken:
+            name = f"{name}-{len(templates)}"
+        template = Template(
+            name=name,
+            description=(
+                f"learned by {result.engine} from {abstraction.uses} uses, e.g. in {unit_name}"
+            ),
+            lang=language,
+            form="source",
+            holes=[
+                Hole(
+                    name=hole,
+                    kind=HoleKind.IDENT if _IDENT.match(text) else HoleKind.TEXT,
+                    default=text,
+                    doc=f"was {text[:40]!r} in {unit_name}",
+                )
+                for hole, text in defaults.items()
+            ],
+            origin={
+                "how": "learned",
+                "engine": result.engine,
+                "abstraction": abstraction.name,
+                "body": abstraction.body,
+                "uses": abstraction.uses,
+                "size": abstraction.size,
+                "examples": examples[:10],
+            },
+            body=segments,
+        )
+        try:
+            template.instantiate({}, _no_includes)
+        except UserInputError:
+            continue  # a piece that does not parse on its own (a bare parameter list, say)
+        taken.add(name)
+        templates.append(template)
+    return templates
+
+
+def _no_includes(name: str) -> Template:
+    raise UserInputError(f"a learned template includes no other template ({name!r})")
+
+
+def _spanned(units: Sequence[Unit], parsers: Parsers) -> list[Spanned]:
+    """Each unit re-parsed with the span of every tree node, in the order of ``units``."""
+    out: list[Spanned] = []
+    for unit in units:
+        parsed = parsers.parse_fragment(" " * unit.column + unit.text, unit.language)
+        for name, tree, spans in parsed.spanned_units():
+            if name == unit.name and tree == unit.tree:
+                out.append((name, tree, spans, parsed.source))
+                break
+    return out
+
+
+def _inline(pattern: Node, earlier: dict[str, Node]) -> Node:
+    if is_hole(pattern):
+        return pattern
+    children = tuple(_inline(c, earlier) for c in pattern.children)
+    called = earlier.get(pattern.label)
+    if called is not None:
+        return instantiate(called, {f"?{i}": child for i, child in enumerate(children)})
+    return Node(pattern.label, children) if children else pattern
+
+
+def _escaped(label: str) -> str:
+    return to_sexpr(Node(label))
+
+
+def _bind(pattern: Node, tree: Node) -> dict[str, list[Node]] | None:
+    """Hole → every subtree of ``tree`` it covers (the same text each time), or ``None``."""
+    bound: dict[str, list[Node]] = {}
+    stack = [(pattern, tree)]
+    while stack:
+        p, t = stack.pop()
+        if is_hole(p):
+            seen = bound.setdefault(p.label, [])
+            if seen and seen[0] != t:
+                return None
+            seen.append(t)
+            continue
+        if p.label != _escaped(t.label) or len(p.children) != len(t.children):
+            return None
+        stack.extend(zip(p.children, t.children, strict=True))
+    return bound
+
+
+def _occurs(pattern: Node, tree: Node) -> bool:
+    return any(_bind(pattern, node) is not None for node in tree.preorder())
+
+
+def _first_occurrence(
+    pattern: Node, corpus: list[Spanned]
+) -> tuple[str, list[object], dict[str, str]] | None:
+    for unit_name, tree, spans, source in corpus:
+        for node in tree.preorder():
+            bound = _bind(pattern, node)
+            if bound is None or id(node) not in spans:
+                continue
+            start, end = spans[id(node)]
+            holes = {label: "h" + label[1:] for label in bound}
+            cuts = sorted(
+                (spans[id(t)][0], spans[id(t)][1], holes[hole])
+                for hole, found in bound.items()
+                for t in found
+                if id(t) in spans
+            )
+            if len(cuts) != sum(len(v) for v in bound.values()):
+                continue
+            line = source[source.rfind(b"\n", 0, start) + 1 : start]
+            indent = len(line) - len(line.lstrip(b" "))
+            segments: list[object] = []
+            defaults: dict[str, str] = {}
+            at = start
+            for cut_start, cut_end, hole in cuts:
+                segments.append(_text(source[at:cut_start], indent))
+                segments.append({"$hole": hole})
+                defaults.setdefault(hole, _text(source[cut_start:cut_end], indent))
+                at = cut_end
+            segments.append(_text(source[at:end], indent))
+            return unit_name, [s for s in segments if s != ""], dict(sorted(defaults.items()))
+    return None
+
+
+def _text(chunk: bytes, indent: int) -> str:
+    """Source text with the occurrence's own indentation taken off its continuation lines."""
+    text = chunk.decode(errors="replace")
+    if indent:
+        text = text.replace("\n" + " " * indent, "\n")
+    return text

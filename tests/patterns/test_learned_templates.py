@@ -1,0 +1,131 @@
+"""Library learning → templates → ``kg gen --template``: learned abstractions become usable code."""
+
+import ast
+import json
+import textwrap
+
+import pytest
+
+from codeloop.cli import app
+from codeloop.cli._app import run_app
+from codeloop.errors import UserInputError
+from codeloop.knowledge import CodeGraph, Provenance, TemplateLibrary, rust_syntax_errors
+from codeloop.patterns import AntiUnificationLearner
+from codeloop.patterns.library import name_from_context
+from codeloop.patterns.templates import learned_templates
+from codeloop.patterns.trees import Parsers
+from codeloop.store import Store
+
+PY = "\n".join(
+    f"""
+def scale_{i}(values, factor):
+    out = []
+    for v in values:
+        if v > {i}:
+            out.append(v * factor + {i})
+    return out
+"""
+    for i in range(10)
+)
+
+RS = "\n".join(
+    f"""
+fn total_{i}(items: &[u32]) -> u32 {{
+    let mut sum = 0;
+    for x in items.iter() {{
+        if *x > {i} {{
+            sum += x * {i + 2};
+        }}
+    }}
+    sum
+}}
+"""
+    for i in range(10)
+)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("CODELOOP_HOME", str(tmp_path / "home"))
+    (tmp_path / "scale.py").write_text(PY)
+    return tmp_path
+
+
+def _json(capsys):
+    return json.loads(capsys.readouterr().out)
+
+
+def test_learn_then_gen_renders_a_learned_template_that_runs(home, capsys):
+    assert run_app(app, ["library", "learn", str(home / "scale.py"), "--top-k", "5", "--json"]) == 0
+    report = _json(capsys)
+    assert "learned-block-list" in report["learned_templates"]
+
+    assert run_app(app, ["kg", "templates", "--json"]) == 0
+    listed = {t["name"]: t for t in _json(capsys)}
+    learned = listed["learned-block-list"]
+    assert learned["form"] == "source"
+    assert learned["origin"]["how"] == "learned"
+    assert learned["origin"]["engine"] == "codeloop"
+    assert learned["origin"]["uses"] == 10
+    assert learned["origin"]["examples"] == [f"scale_{i}" for i in range(10)]
+    assert [h["name"] for h in learned["holes"]] == ["h0"]
+    assert listed["builder"]["form"] == "tree"  # built-ins still load beside learned ones
+
+    # the default hole value reproduces the first example's body exactly
+    assert run_app(app, ["kg", "gen", "--template", "learned-block-list", "--json"]) == 0
+    assert _json(capsys)["source"] == (
+        "out = []\nfor v in values:\n    if v > 0:\n        out.append(v * factor + 0)\n"
+        "return out\n"
+    )
+
+    argv = ["kg", "gen", "--template", "learned-block-list", "--param", "h0=out.append(v - factor)"]
+    assert run_app(app, [*argv, "--json"]) == 0
+    source = _json(capsys)["source"]
+    ast.parse("def f(values, factor):\n" + textwrap.indent(source, "    "))
+    namespace: dict[str, object] = {}
+    exec("def f(values, factor):\n" + textwrap.indent(source, "    "), namespace)
+    assert namespace["f"]([1, 2, 3], 10) == [-9, -8, -7]  # type: ignore[operator]
+
+
+def test_gen_rejects_a_hole_value_that_breaks_the_syntax(home, capsys):
+    assert run_app(app, ["library", "learn", str(home / "scale.py"), "--top-k", "5"]) == 0
+    capsys.readouterr()
+    argv = ["kg", "gen", "--template", "learned-block-list", "--param", "h0=out.append((v"]
+    assert run_app(app, argv) == 2
+    assert "does not parse as python" in capsys.readouterr().err
+
+
+def test_rust_learned_templates_parse_and_survive_the_graph(tmp_path):
+    parsers = Parsers()
+    units = parsers.parse(RS, "rust").units()
+    result = AntiUnificationLearner().learn([u.tree for u in units], top_k=5)
+    names = [name_from_context(a) for a in result.abstractions]
+    templates = learned_templates(result, units, names, parsers)
+    assert [t.name for t in templates] == [
+        "learned-for-iter-arguments",
+        "learned-block-mut",
+        "learned-block",
+        "learned-unary",
+    ]  # the bare parameter list `(items: &[u32])` does not parse alone and is left out
+
+    store = Store(tmp_path / "kg.sqlite")
+    try:
+        graph = CodeGraph(store.triples)
+        TemplateLibrary(templates).store(graph, Provenance(how="learned"))
+        library = TemplateLibrary.from_graph(graph)
+    finally:
+        store.close()
+    assert library.names() == sorted(t.name for t in templates)
+    loop = library.get("learned-for-iter-arguments")
+    assert loop.origin["engine"] == "codeloop"
+    assert loop.origin["uses"] == 10
+    rendered = library.instantiate(
+        "learned-for-iter-arguments", {"h0": "if *x % 2 == 0 { sum += x; }"}
+    ).source
+    assert rendered == "for x in items.iter() {\n    if *x % 2 == 0 { sum += x; }\n}"
+    assert (
+        rust_syntax_errors(f"fn f(items: &[u32]) -> u32 {{ let mut sum = 0; {rendered} sum }}")
+        == []
+    )
+    with pytest.raises(UserInputError, match="does not parse as rust"):
+        library.instantiate("learned-for-iter-arguments", {"h0": "if {"})
