@@ -68,7 +68,13 @@ def test_learn_then_gen_renders_a_learned_template_that_runs(home, capsys):
     assert learned["origin"]["engine"] == "codeloop"
     assert learned["origin"]["uses"] == 10
     assert learned["origin"]["examples"] == [f"scale_{i}" for i in range(10)]
-    assert [h["name"] for h in learned["holes"]] == ["h0"]
+    holes = {h["name"]: (h["kind"], h["default"]) for h in learned["holes"]}
+    assert holes == {
+        "h0": ("text", "if v > 0:\n        out.append(v * factor + 0)"),
+        "v0": ("ident", "values"),  # names the function binds are holes too
+        "v2": ("ident", "out"),
+        "v3": ("ident", "v"),
+    }
     assert listed["builder"]["form"] == "tree"  # built-ins still load beside learned ones
 
     # the default hole value reproduces the first example's body exactly
@@ -78,12 +84,17 @@ def test_learn_then_gen_renders_a_learned_template_that_runs(home, capsys):
         "return out\n"
     )
 
-    argv = ["kg", "gen", "--template", "learned-block-list", "--param", "h0=out.append(v - factor)"]
+    params = ["h0=acc.append(item - factor)", "v0=xs", "v2=acc", "v3=item"]
+    argv = ["kg", "gen", "--template", "learned-block-list"]
+    for param in params:
+        argv += ["--param", param]
     assert run_app(app, [*argv, "--json"]) == 0
     source = _json(capsys)["source"]
-    ast.parse("def f(values, factor):\n" + textwrap.indent(source, "    "))
+    assert source == "acc = []\nfor item in xs:\n    acc.append(item - factor)\nreturn acc\n"
+    function = "def f(xs, factor):\n" + textwrap.indent(source, "    ")
+    ast.parse(function)
     namespace: dict[str, object] = {}
-    exec("def f(values, factor):\n" + textwrap.indent(source, "    "), namespace)
+    exec(function, namespace)
     assert namespace["f"]([1, 2, 3], 10) == [-9, -8, -7]  # type: ignore[operator]
 
 

@@ -4,7 +4,8 @@ A learned abstraction is a pattern over canonical trees (bound names renamed ``v
 literals folded to ``STR``/``NUM``, punctuation dropped), so it cannot be printed back by itself.
 Instead the pattern is matched against the corpus it was learned from, whose trees keep the byte
 span of every node: the first occurrence's source text becomes the template body, each hole's
-spans becoming a ``{"$hole": "hN"}`` segment whose default is the text found there. Earlier
+spans becoming a ``{"$hole": "hN"}`` segment whose default is the text found there; the names the
+function binds (``v0``…) and string/number literals become holes as well. Earlier
 abstractions that a later one calls (``(fn_0 a b)``) are inlined first, so every abstraction is
 matched against the original trees. An abstraction that matches nowhere (a Stitch λ-abstraction,
 say), or whose text does not parse on its own (a bare parameter list), gives no template.
@@ -21,9 +22,10 @@ from codeloop.patterns.antiunify import instantiate, is_hole
 from codeloop.patterns.library import LibraryResult, from_sexpr, to_sexpr
 from codeloop.patterns.trees import Node, Parsers, Unit
 
-__all__ = ["learned_templates"]
+__all__ = ["learned_templates", "occurrence"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_VAR = re.compile(r"^v\d+$")
 Spanned = tuple[str, Node, dict[int, tuple[int, int]], bytes]
 
 
@@ -74,6 +76,7 @@ def learned_templates(
                 "engine": result.engine,
                 "abstraction": abstraction.name,
                 "body": abstraction.body,
+                "pattern": to_sexpr(pattern),
                 "uses": abstraction.uses,
                 "size": abstraction.size,
                 "examples": examples[:10],
@@ -87,6 +90,22 @@ def learned_templates(
         taken.add(name)
         templates.append(template)
     return templates
+
+
+def occurrence(
+    template: Template, unit: Unit, parsers: Parsers
+) -> tuple[str, dict[str, str]] | None:
+    """Where a learned template's pattern first occurs in ``unit``: that source text and the hole
+    values which, given to the template, should give it back (``None`` when it does not occur)."""
+    pattern = template.origin.get("pattern")
+    if not isinstance(pattern, str):
+        raise UserInputError(f"template {template.name!r} was not learned from code")
+    found = _first_occurrence(from_sexpr(pattern), _spanned([unit], parsers))
+    if found is None:
+        return None
+    _, segments, values = found
+    text = "".join(s if isinstance(s, str) else values[str(s["$hole"])] for s in segments)
+    return text, values
 
 
 def _no_includes(name: str) -> Template:
@@ -120,11 +139,25 @@ def _escaped(label: str) -> str:
 
 
 def _bind(pattern: Node, tree: Node) -> dict[str, list[Node]] | None:
-    """Hole → every subtree of ``tree`` it covers (the same text each time), or ``None``."""
+    """Hole → every subtree of ``tree`` it covers (the same text each time), or ``None``.
+
+    A name the function binds (canonically ``v0``…) and each string or long number literal
+    (``STR``, ``NUM``) are holes too: the canonical tree forgot their text, so the template must
+    not fix the first example's spelling of them."""
     bound: dict[str, list[Node]] = {}
+    literals = 0
     stack = [(pattern, tree)]
     while stack:
         p, t = stack.pop()
+        if not p.children and (_VAR.match(p.label) or p.label in ("STR", "NUM")):
+            if p.label != t.label or t.children:
+                return None
+            if _VAR.match(p.label):
+                bound.setdefault(p.label, []).append(t)
+            else:
+                bound[f"{p.label.lower()}{literals}"] = [t]
+                literals += 1
+            continue
         if is_hole(p):
             seen = bound.setdefault(p.label, [])
             if seen and seen[0] != t:
@@ -143,14 +176,14 @@ def _occurs(pattern: Node, tree: Node) -> bool:
 
 def _first_occurrence(
     pattern: Node, corpus: list[Spanned]
-) -> tuple[str, list[object], dict[str, str]] | None:
+) -> tuple[str, list[str | dict[str, str]], dict[str, str]] | None:
     for unit_name, tree, spans, source in corpus:
         for node in tree.preorder():
             bound = _bind(pattern, node)
             if bound is None or id(node) not in spans:
                 continue
             start, end = spans[id(node)]
-            holes = {label: "h" + label[1:] for label in bound}
+            holes = {label: "h" + label[1:] if is_hole(Node(label)) else label for label in bound}
             cuts = sorted(
                 (spans[id(t)][0], spans[id(t)][1], holes[hole])
                 for hole, found in bound.items()
@@ -161,7 +194,7 @@ def _first_occurrence(
                 continue
             line = source[source.rfind(b"\n", 0, start) + 1 : start]
             indent = len(line) - len(line.lstrip(b" "))
-            segments: list[object] = []
+            segments: list[str | dict[str, str]] = []
             defaults: dict[str, str] = {}
             at = start
             for cut_start, cut_end, hole in cuts:
