@@ -12,7 +12,7 @@ from codeloop.errors import UserInputError
 from codeloop.knowledge import CodeGraph, Provenance, TemplateLibrary, rust_syntax_errors
 from codeloop.patterns import AntiUnificationLearner
 from codeloop.patterns.library import name_from_context
-from codeloop.patterns.templates import learned_templates
+from codeloop.patterns.templates import learned_templates, occurrence
 from codeloop.patterns.trees import Parsers
 from codeloop.store import Store
 
@@ -70,7 +70,7 @@ def test_learn_then_gen_renders_a_learned_template_that_runs(home, capsys):
     assert learned["origin"]["examples"] == [f"scale_{i}" for i in range(10)]
     holes = {h["name"]: (h["kind"], h["default"]) for h in learned["holes"]}
     assert holes == {
-        "h0": ("text", "if v > 0:\n        out.append(v * factor + 0)"),
+        "h0": ("text", "if v > 0:\n    out.append(v * factor + 0)"),
         "v0": ("ident", "values"),  # names the function binds are holes too
         "v2": ("ident", "out"),
         "v3": ("ident", "v"),
@@ -84,18 +84,20 @@ def test_learn_then_gen_renders_a_learned_template_that_runs(home, capsys):
         "return out\n"
     )
 
-    params = ["h0=acc.append(item - factor)", "v0=xs", "v2=acc", "v3=item"]
+    params = ["h0=if item:\n    acc.append(item - factor)", "v0=xs", "v2=acc", "v3=item"]
     argv = ["kg", "gen", "--template", "learned-block-list"]
     for param in params:
         argv += ["--param", param]
     assert run_app(app, [*argv, "--json"]) == 0
     source = _json(capsys)["source"]
-    assert source == "acc = []\nfor item in xs:\n    acc.append(item - factor)\nreturn acc\n"
+    assert source == (
+        "acc = []\nfor item in xs:\n    if item:\n        acc.append(item - factor)\nreturn acc\n"
+    )
     function = "def f(xs, factor):\n" + textwrap.indent(source, "    ")
     ast.parse(function)
     namespace: dict[str, object] = {}
     exec(function, namespace)
-    assert namespace["f"]([1, 2, 3], 10) == [-9, -8, -7]  # type: ignore[operator]
+    assert namespace["f"]([1, 0, 3], 10) == [-9, -7]  # type: ignore[operator]
 
 
 def test_gen_rejects_a_hole_value_that_breaks_the_syntax(home, capsys):
@@ -137,6 +139,16 @@ def test_rust_learned_templates_parse_and_survive_the_graph(tmp_path):
     assert (
         rust_syntax_errors(f"fn f(items: &[u32]) -> u32 {{ let mut sum = 0; {rendered} sum }}")
         == []
+    )
+    # every original comes back exactly from its own hole values
+    for unit in units:
+        found = occurrence(loop, unit, parsers)
+        assert found is not None
+        original, values = found
+        assert library.instantiate(loop.name, values).source == original
+    assert occurrence(loop, units[3], parsers) == (
+        "for x in items.iter() {\n    if *x > 3 {\n        sum += x * 5;\n    }\n}",
+        {"h0": "if *x > 3 {\n    sum += x * 5;\n}", "v0": "items", "v2": "x"},
     )
     with pytest.raises(UserInputError, match="does not parse as rust"):
         library.instantiate("learned-for-iter-arguments", {"h0": "if {"})

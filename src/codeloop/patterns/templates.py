@@ -50,7 +50,7 @@ def learned_templates(
         found = _first_occurrence(pattern, corpus)
         if found is None:
             continue
-        unit_name, segments, defaults = found
+        unit_name, segments, defaults, _ = found
         examples = [n for n, tree, _, _ in corpus if _occurs(pattern, tree)]
         name = "learned-" + readable.replace("_", "-")
         if name in taken:
@@ -103,9 +103,7 @@ def occurrence(
     found = _first_occurrence(from_sexpr(pattern), _spanned([unit], parsers))
     if found is None:
         return None
-    _, segments, values = found
-    text = "".join(s if isinstance(s, str) else values[str(s["$hole"])] for s in segments)
-    return text, values
+    return found[3], found[2]
 
 
 def _no_includes(name: str) -> Template:
@@ -176,7 +174,8 @@ def _occurs(pattern: Node, tree: Node) -> bool:
 
 def _first_occurrence(
     pattern: Node, corpus: list[Spanned]
-) -> tuple[str, list[str | dict[str, str]], dict[str, str]] | None:
+) -> tuple[str, list[str | dict[str, str]], dict[str, str], str] | None:
+    """The first match of ``pattern``: its unit, segments, hole values and whole source text."""
     for unit_name, tree, spans, source in corpus:
         for node in tree.preorder():
             bound = _bind(pattern, node)
@@ -192,19 +191,31 @@ def _first_occurrence(
             )
             if len(cuts) != sum(len(v) for v in bound.values()):
                 continue
-            line = source[source.rfind(b"\n", 0, start) + 1 : start]
-            indent = len(line) - len(line.lstrip(b" "))
+            indent = _indent(source, start)
             segments: list[str | dict[str, str]] = []
             defaults: dict[str, str] = {}
             at = start
             for cut_start, cut_end, hole in cuts:
                 segments.append(_text(source[at:cut_start], indent))
                 segments.append({"$hole": hole})
-                defaults.setdefault(hole, _text(source[cut_start:cut_end], indent))
+                defaults.setdefault(
+                    hole, _text(source[cut_start:cut_end], _indent(source, cut_start))
+                )
                 at = cut_end
             segments.append(_text(source[at:end], indent))
-            return unit_name, [s for s in segments if s != ""], dict(sorted(defaults.items()))
+            return (
+                unit_name,
+                [s for s in segments if s != ""],
+                dict(sorted(defaults.items())),
+                _text(source[start:end], indent),
+            )
     return None
+
+
+def _indent(source: bytes, at: int) -> int:
+    """The indentation of the line that byte ``at`` is on."""
+    line = source[source.rfind(b"\n", 0, at) + 1 : at]
+    return len(line) - len(line.lstrip(b" "))
 
 
 def _text(chunk: bytes, indent: int) -> str:

@@ -10,7 +10,8 @@ four directives expand into zero or more elements:
   the method stubs of the standard trait named by a hole.
 
 A ``form="source"`` template (what library learning produces) has a body of source-text segments
-instead: literal strings and ``{"$hole": "name"}`` markers, joined into code that must parse.
+instead: literal strings and ``{"$hole": "name"}`` markers, joined into code that must parse; the
+continuation lines of a multi-line hole value are indented like the line the hole sits on.
 ``origin`` records where a template came from (``how: learned``, the engine, uses, examples).
 """
 
@@ -169,7 +170,9 @@ class Template(BaseModel):
             if isinstance(segment, str):
                 parts.append(segment)
             elif isinstance(segment, dict) and "$hole" in segment:
-                parts.append(str(context[segment["$hole"]]))
+                line = "".join(parts).rpartition("\n")[2]
+                indent = line[: len(line) - len(line.lstrip(" "))]
+                parts.append(str(context[segment["$hole"]]).replace("\n", "\n" + indent))
             else:
                 raise UserInputError(
                     f"template {self.name!r}: a source segment must be text or {{'$hole': name}}"
