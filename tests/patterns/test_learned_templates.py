@@ -152,3 +152,20 @@ def test_rust_learned_templates_parse_and_survive_the_graph(tmp_path):
     )
     with pytest.raises(UserInputError, match="does not parse as rust"):
         library.instantiate("learned-for-iter-arguments", {"h0": "if {"})
+
+
+def test_stitch_learns_a_whole_function_template_that_runs(home, capsys):
+    pytest.importorskip("stitch_core")
+    argv = ["library", "learn", str(home / "scale.py"), "--engine", "stitch", "--top-k", "3"]
+    assert run_app(app, [*argv, "--json"]) == 0
+    assert _json(capsys)["learned_templates"] == ["learned-function-definition-list-append"]
+    gen = ["kg", "gen", "--template", "learned-function-definition-list-append"]
+    params = {"h1": "shifted", "h0": "5", "v0": "xs", "v2": "acc", "v3": "x"}
+    for key, value in params.items():
+        gen += ["--param", f"{key}={value}"]
+    assert run_app(app, [*gen, "--json"]) == 0
+    source = _json(capsys)["source"]
+    assert source.startswith("def shifted(xs, factor):\n    acc = []\n    for x in xs:\n")
+    namespace: dict[str, object] = {}
+    exec(source, namespace)
+    assert namespace["shifted"]([1, 6, 9], 2) == [17, 23]  # type: ignore[operator]
