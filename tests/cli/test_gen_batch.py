@@ -106,6 +106,22 @@ def test_the_summary_table_and_a_failed_task(
     assert "2 tasks: 2 ran, 0 resumed from an earlier run, 1 failed · local" in err
     assert "ValidationFailed: 1 of 2 tasks did not pass: bad" in err
 
+    store = Store(Path(os.environ["CODELOOP_HOME"]) / "codeloop.db")
+    (run,) = store.runs.list_runs(kind="batch:gen")
+    store.close()
+    assert run.status == "error"
+    assert run_app(app, ["gen", "--batch", str(tasks), "--resume", "nope"]) == 2
+    assert "no gen batch run 'nope'" in capsys.readouterr().err
+    (tmp_path / "other").mkdir()
+    other = _tasks(tmp_path / "other", 1)
+    assert run_app(app, ["gen", "--batch", str(other), "--resume", run.id]) == 2
+    assert f"run {run.id} ran a different batch" in capsys.readouterr().err
+    assert run_app(app, ["gen", "--batch", str(tasks), "--resume", run.id, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["run_id"] == run.id
+    assert (report["skipped"], report["ran"], report["failed"]) == (1, 1, 1)
+    assert sorted(report["results"]) == ["good"]
+
 
 @pytest.mark.parametrize(
     ("text", "message"),
@@ -134,7 +150,9 @@ def test_batch_option_misuse(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert run_app(app, ["gen", "--batch", str(tasks), "--backend", "dask"]) == 2
     assert "unknown backend 'dask': use --backend local or ray" in capsys.readouterr().err
     assert run_app(app, ["gen", REQUEST, "--backend", "ray"]) == 2
-    assert "--backend applies to --batch only" in " ".join(capsys.readouterr().err.split())
+    assert "--backend and --resume apply to --batch only" in " ".join(
+        capsys.readouterr().err.split()
+    )
     assert run_app(app, ["gen"]) == 2
     assert "missing description" in capsys.readouterr().err
 

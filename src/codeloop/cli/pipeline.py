@@ -144,6 +144,10 @@ def gen(
         str | None,
         typer.Option(help="Where a batch runs: local or ray (default: CODELOOP_BATCH__BACKEND)."),
     ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(help="The batch run to go on with (default: the batch's unfinished run)."),
+    ] = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Generate checked, tested code from a description, or a batch of them.
@@ -157,12 +161,14 @@ def gen(
     if batch is not None:
         if description is not None:
             raise UserInputError("give a description or --batch FILE, not both")
-        _gen_batch(app, batch, backend, json_output=json_output)
+        _gen_batch(app, batch, backend, resume, json_output=json_output)
         return
     if description is None:
         raise UserInputError('missing description: codeloop gen "what the code should do"')
-    if backend is not None:
-        raise UserInputError("--backend applies to --batch only: add --batch FILE or drop it")
+    if backend is not None or resume is not None:
+        raise UserInputError(
+            "--backend and --resume apply to --batch only: add --batch FILE or drop them"
+        )
     library = PatternLibrary.load(patterns or [])
     options = PipelineOptions(samples=samples, rounds=rounds, generate_tests=tests)
     runs = app.store.runs
@@ -226,7 +232,9 @@ def _show_gen(
         raise ValidationFailed(report.message, report.lint.diagnostics if report.lint else ())
 
 
-def _gen_batch(app: AppContext, path: Path, backend: str | None, *, json_output: bool) -> None:
+def _gen_batch(
+    app: AppContext, path: Path, backend: str | None, resume: str | None, *, json_output: bool
+) -> None:
     if backend not in (None, "local", "ray"):
         raise UserInputError(f"unknown backend {backend!r}: use --backend local or ray")
     tasks = load_gen_tasks(path)
@@ -247,6 +255,7 @@ def _gen_batch(app: AppContext, path: Path, backend: str | None, *, json_output:
                 tasks,
                 gen_task_fn(app.settings),
                 on_progress=lambda done, _: progress.update(bar, completed=done),
+                resume=resume,
             )
         finally:
             await executor.aclose()
