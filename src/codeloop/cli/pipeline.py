@@ -6,18 +6,22 @@ from __future__ import annotations
 import asyncio
 import difflib
 import shlex
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.status import Status
 from rich.syntax import Syntax
 from rich.table import Table
 
+from codeloop.cli._batch import gen_task_fn, load_gen_tasks
 from codeloop.cli._context import AppContext, app_context
 from codeloop.cli._output import console, emit_json, err_console
 from codeloop.errors import CodeloopError, ModelError, UserInputError, ValidationFailed
+from codeloop.executors import BatchReport, BatchRunner, build_executor
 from codeloop.lang import LANGUAGES, get_language
 from codeloop.models import Budget, ManagedModel
 from codeloop.pipeline import GenerationReport, PatternLibrary, Pipeline, PipelineOptions
@@ -104,7 +108,9 @@ def _summary_table(report: GenerationReport) -> Table:
 
 def gen(
     ctx: typer.Context,
-    description: Annotated[str, typer.Argument(help="What the code should do, in words.")],
+    description: Annotated[
+        str | None, typer.Argument(help="What the code should do, in words.")
+    ] = None,
     lang: Annotated[
         str | None, typer.Option("--lang", "-l", help=f"One of {', '.join(LANGUAGES)}.")
     ] = None,
@@ -125,14 +131,44 @@ def gen(
         int | None, typer.Option("--budget-tokens", min=1, help="Token budget for the run.")
     ] = None,
     model: ModelOpt = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            "--batch",
+            help='A JSONL file of tasks: one {"description": ..., "lang", "pattern",'
+            ' "samples", "rounds", "tests", "budget_tokens", "model", "id"}'
+            " a line. Running the same file again resumes it.",
+        ),
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(help="Where a batch runs: local or ray (default: CODELOOP_BATCH__BACKEND)."),
+    ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(help="The batch run to go on with (default: the batch's unfinished run)."),
+    ] = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Generate checked, tested code from a description.
+    """Generate checked, tested code from a description, or a batch of them.
 
     Example: codeloop gen "Write a Python function slugify(text) that lowercases and joins words
     with '-': slugify('Hello World') == 'hello-world'" --out src --write
+
+    Example: codeloop gen --batch tasks.jsonl --backend ray --json
     """
     app = app_context(ctx)
+    if batch is not None:
+        if description is not None:
+            raise UserInputError("give a description or --batch FILE, not both")
+        _gen_batch(app, batch, backend, resume, json_output=json_output)
+        return
+    if description is None:
+        raise UserInputError('missing description: codeloop gen "what the code should do"')
+    if backend is not None or resume is not None:
+        raise UserInputError(
+            "--backend and --resume apply to --batch only: add --batch FILE or drop them"
+        )
     library = PatternLibrary.load(patterns or [])
     options = PipelineOptions(samples=samples, rounds=rounds, generate_tests=tests)
     runs = app.store.runs
@@ -160,6 +196,12 @@ def gen(
     runs.finish_run(
         run_id, "ok" if report.status == "ok" else "error", report.model_dump(mode="json")
     )
+    _show_gen(report, out, run_id, write=write, json_output=json_output)
+
+
+def _show_gen(
+    report: GenerationReport, out: Path, run_id: str, *, write: bool, json_output: bool
+) -> None:
     targets = {out / name: text for name, text in report.files.items()}
     write = write and report.status == "ok"  # code that failed its checks is shown, never written
     if write:
@@ -188,6 +230,66 @@ def gen(
         raise ModelError(report.message)
     if report.status != "ok":
         raise ValidationFailed(report.message, report.lint.diagnostics if report.lint else ())
+
+
+def _gen_batch(
+    app: AppContext, path: Path, backend: str | None, resume: str | None, *, json_output: bool
+) -> None:
+    if backend not in (None, "local", "ray"):
+        raise UserInputError(f"unknown backend {backend!r}: use --backend local or ray")
+    tasks = load_gen_tasks(path)
+    settings = app.settings.batch
+    if backend is not None:
+        settings = settings.model_copy(update={"backend": backend})
+    executor = build_executor(settings)
+    runner = BatchRunner(app.store, executor, chunk=settings.concurrency)
+    progress = Progress(
+        TextColumn("gen batch"), BarColumn(), MofNCompleteColumn(), console=err_console
+    )
+    bar = progress.add_task("gen", total=len(tasks))
+
+    async def go() -> BatchReport:
+        try:
+            return await runner.run(
+                "gen",
+                tasks,
+                gen_task_fn(app.settings),
+                on_progress=lambda done, _: progress.update(bar, completed=done),
+                resume=resume,
+            )
+        finally:
+            await executor.aclose()
+
+    with progress if not json_output else nullcontext():
+        report = asyncio.run(go())
+    statuses = {i: str(r.get("status", "?")) for i, r in report.results.items()}
+    if json_output:
+        emit_json({"backend": executor.name, **report.model_dump(mode="json")})
+    else:
+        table = Table("task", "status", "public tests", "candidates", "seconds", title="batch")
+        for task in tasks:
+            result = report.results.get(task.id)
+            if result is None:
+                table.add_row(task.id, "failed", "-", "-", "-")
+                continue
+            table.add_row(
+                task.id,
+                statuses[task.id],
+                f"{result.get('public_passed')}/{result.get('public_total')}",
+                str(len(result.get("candidates", []))),
+                f"{float(result.get('seconds', 0.0)):.1f}",
+            )
+        console.print(table)
+        for task_id, error in report.errors.items():
+            err_console.print(f"[red]{escape(task_id)}[/red] {escape(error)}")
+        err_console.print(
+            f"{report.total} tasks: {report.ran} ran, {report.skipped} resumed from an earlier"
+            f" run, {report.failed} failed · {executor.name} · {report.seconds:.1f}s"
+            f" · run {report.run_id}"
+        )
+    bad = sorted(set(report.errors) | {i for i, s in statuses.items() if s != "ok"})
+    if bad:
+        raise ValidationFailed(f"{len(bad)} of {report.total} tasks did not pass: {', '.join(bad)}")
 
 
 def _oracle(path: Path, test_cmd: str | None, language: str) -> RefactorOracle:

@@ -78,13 +78,16 @@ class BatchRunner:
         fn: Task[Any, Any],
         *,
         on_progress: Callable[[int, int], None] | None = None,
+        resume: str | None = None,
     ) -> BatchReport:
+        """Run the batch; ``resume`` names the run to go on with (default: the newest unfinished
+        run of the same batch, or a new one)."""
         ids = [t.id for t in tasks]
         if len(set(ids)) != len(ids):
             raise UserInputError("task ids must be unique: give every task its own id")
         started = time.perf_counter()
         key = batch_key(kind, tasks)
-        run_id, done = self._resume(kind, key, len(tasks))
+        run_id, done = self._resume(kind, key, len(tasks), resume)
         todo = [t for t in tasks if t.id not in done]
         errors: dict[str, str] = {}
         finished = len(tasks) - len(todo)
@@ -129,13 +132,28 @@ class BatchRunner:
         )
         return report
 
-    def _resume(self, kind: str, key: str, total: int) -> tuple[str, dict[str, Any]]:
-        """The newest unfinished run of this batch and its finished tasks, or a new run."""
-        rows = self.store.db.query(
-            "SELECT id FROM runs WHERE kind = ? AND status != 'ok'"
-            " AND json_extract(request, '$.key') = ? ORDER BY created_at DESC LIMIT 1",
-            (f"batch:{kind}", key),
-        )
+    def _resume(
+        self, kind: str, key: str, total: int, resume: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        """The run to go on with and its finished tasks, or a new run."""
+        if resume is None:
+            rows = self.store.db.query(
+                "SELECT id FROM runs WHERE kind = ? AND status != 'ok'"
+                " AND json_extract(request, '$.key') = ? ORDER BY created_at DESC LIMIT 1",
+                (f"batch:{kind}", key),
+            )
+        else:
+            rows = self.store.db.query(
+                "SELECT id, kind, json_extract(request, '$.key') FROM runs WHERE id = ?", (resume,)
+            )
+            if not rows or rows[0][1] != f"batch:{kind}":
+                raise UserInputError(
+                    f"no {kind} batch run {resume!r}: see `codeloop runs` for the run ids"
+                )
+            if rows[0][2] != key:
+                raise UserInputError(
+                    f"run {resume} ran a different batch: resume it with the same tasks"
+                )
         if not rows:
             run_id = self.store.runs.start_run(f"batch:{kind}", {"key": key, "tasks": total})
             return run_id, {}

@@ -1,0 +1,111 @@
+"""``codeloop gen --batch``: the tasks of a JSONL file, each one a ``gen`` run, through an executor.
+
+Each task runs :func:`run_gen_task` in a worker (a thread here, a process on Ray) that builds its
+own services from the settings and returns the report as JSON. Only the process that started the
+batch writes the store, through :class:`~codeloop.executors.BatchRunner`, which records each task
+as it finishes and resumes an interrupted batch with the same content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from codeloop.config import Settings
+from codeloop.errors import UserInputError
+from codeloop.executors import BatchTask
+from codeloop.lang import RustSupport, SandboxRunner
+from codeloop.models import Budget, ModelFactory
+from codeloop.pipeline import PatternLibrary, Pipeline, PipelineOptions
+
+__all__ = ["GenTask", "gen_task_fn", "load_gen_tasks", "run_gen_task"]
+
+
+class GenTask(BaseModel):
+    """One line of a ``gen --batch`` file: a description and ``gen``'s optional fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str = Field(min_length=1)
+    lang: str | None = None
+    pattern: str | None = None
+    samples: int = Field(default=4, ge=1, le=16)
+    rounds: int = Field(default=2, ge=0, le=5)
+    tests: bool = True
+    budget_tokens: int | None = Field(default=None, ge=1)
+    model: str | None = None
+
+
+def load_gen_tasks(path: Path) -> list[BatchTask]:
+    """The file's tasks (blank lines skipped); a bad line is an error naming its number."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"cannot read {path}: {exc}: give a UTF-8 JSONL file") from exc
+    tasks: list[BatchTask] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            task = GenTask.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise UserInputError(
+                f"{path} line {number} is not JSON ({exc.msg}): write one JSON object per line"
+            ) from exc
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors()
+            )
+            raise UserInputError(
+                f"{path} line {number}: {problems} (fields: {', '.join(GenTask.model_fields)})"
+            ) from exc
+        tasks.append(
+            BatchTask(
+                id=task.id or f"line-{number}",
+                input=task.model_dump(mode="json", exclude={"id"}),
+            )
+        )
+    if not tasks:
+        raise UserInputError(f"{path} holds no tasks: write one JSON object per line")
+    ids = [t.id for t in tasks]
+    if len(set(ids)) != len(ids):
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        raise UserInputError(f"{path}: task ids used twice: {', '.join(twice)}: make them unique")
+    return tasks
+
+
+def gen_task_fn(settings: Settings) -> partial[dict[str, Any]]:
+    """The picklable function the executor runs for each task, carrying the settings."""
+    return partial(run_gen_task, settings.model_dump(mode="json"))
+
+
+def run_gen_task(settings_json: dict[str, Any], task_json: dict[str, Any]) -> dict[str, Any]:
+    """One task in a worker: services built from the settings, the report returned as JSON."""
+    settings = Settings.model_validate(settings_json)
+    task = GenTask.model_validate(task_json)
+    return asyncio.run(_generate(settings, task))
+
+
+async def _generate(settings: Settings, task: GenTask) -> dict[str, Any]:
+    factory = ModelFactory(settings.models, model_dir=settings.model_dir)
+    try:
+        budget = Budget(settings.budget.model_copy(update={"max_tokens": task.budget_tokens}))
+        model = factory.build(task.model or "coder", budget=budget)
+        pipeline = Pipeline(
+            model,
+            SandboxRunner(read_only=RustSupport().runtime_paths()),
+            library=PatternLibrary.load([]),
+            options=PipelineOptions(
+                samples=task.samples, rounds=task.rounds, generate_tests=task.tests
+            ),
+        )
+        report = await pipeline.run(task.description, language=task.lang, pattern=task.pattern)
+    finally:
+        await factory.aclose()
+    return report.model_dump(mode="json")
