@@ -92,6 +92,24 @@ def _options(app: AppContext, retries: int | None) -> CodegenOptions:
     )
 
 
+def _rlm_options(
+    app: AppContext,
+    *,
+    max_iterations: int | None = None,
+    max_depth: int | None = None,
+    max_output: int | None = None,
+) -> RLMOptions:
+    """The RLM options from settings, with what the command line overrides (0 or none = settings,
+    except ``max_depth``, where 0 is a depth)."""
+    config = app.settings.orchestrate
+    return RLMOptions(
+        max_iterations=max_iterations or config.rlm_max_iterations,
+        max_depth=config.rlm_max_depth if max_depth is None else max_depth,
+        max_output_chars=max_output or config.rlm_max_output_chars,
+        max_tokens=config.rlm_max_tokens,
+    )
+
+
 @asynccontextmanager
 async def run_context(
     app: AppContext,
@@ -275,12 +293,8 @@ def rlm(
     """
     app = app_context(ctx)
     text, _ = _read(context_file)
-    config = app.settings.orchestrate
-    options = RLMOptions(
-        max_iterations=max_iterations or config.rlm_max_iterations,
-        max_depth=config.rlm_max_depth if max_depth is None else max_depth,
-        max_output_chars=max_output or config.rlm_max_output_chars,
-        max_tokens=config.rlm_max_tokens,
+    options = _rlm_options(
+        app, max_iterations=max_iterations, max_depth=max_depth, max_output=max_output
     )
     base = app.settings.budget
     budget = base.model_copy(
@@ -377,7 +391,6 @@ def serve(
     from codeloop.server.http import serve_http
 
     app = app_context(ctx)
-    config = app.settings.orchestrate
     if token is not None and len(token) < 16:
         raise UserInputError("--token must be at least 16 characters: use a long random string")
     serve_settings = app.settings.serve.model_copy(update={"token": token} if token else {})
@@ -387,12 +400,7 @@ def serve(
             services = ServerServices(
                 runs=runs,
                 codegen=_options(app, None),
-                rlm=RLMOptions(
-                    max_iterations=config.rlm_max_iterations,
-                    max_depth=config.rlm_max_depth,
-                    max_output_chars=config.rlm_max_output_chars,
-                    max_tokens=config.rlm_max_tokens,
-                ),
+                rlm=_rlm_options(app),
                 program_limits=runs.limits,
                 rlm_limits=runs.limits,
             )

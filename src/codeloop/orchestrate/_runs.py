@@ -10,6 +10,7 @@ from typing import Any
 from codeloop.config import BudgetSettings
 from codeloop.errors import CodeloopError
 from codeloop.models.budget import Budget
+from codeloop.orchestrate.codegen import CodegenLoop, CodegenOptions, ProgramOutcome
 from codeloop.orchestrate.host import ProgramHost
 from codeloop.orchestrate.recording import StepLog
 from codeloop.orchestrate.routing import ModelRouter
@@ -63,3 +64,28 @@ class RunContext:
             raise
         if runs is not None and run_id is not None:
             runs.finish_run(run_id, "error" if active.error else "ok", active.value, active.error)
+
+    async def codegen(
+        self,
+        kind: str,
+        request: dict[str, Any],
+        *,
+        role: str,
+        prompt: str,
+        context: Any,
+        options: CodegenOptions,
+    ) -> tuple[ActiveRun, ProgramOutcome]:
+        """One run of the generate, validate, run and retry loop, the program written by the
+        ``role`` model; the run records the outcome's value or error."""
+        async with self.run(kind, request) as run:
+            loop = CodegenLoop(
+                model=run.host.router.role(role),
+                sandbox=self.sandbox,
+                host=run.host,
+                options=options,
+                limits=self.limits,
+                policy=self.policy,
+            )
+            outcome = await loop.run(prompt, context)
+            run.result(outcome.value if outcome.ok else None, outcome.error)
+        return run, outcome

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codeloop.orchestrate._prompts import render
 from codeloop.orchestrate._runs import RunContext
-from codeloop.orchestrate.codegen import Attempt, CodegenLoop, CodegenOptions
+from codeloop.orchestrate.codegen import Attempt, CodegenOptions
 from codeloop.orchestrate.reference import get_codegen_reference
 from codeloop.orchestrate.sampling import DataFormat, DataSample, parse_data, sample_data
 
@@ -71,17 +71,14 @@ class Analyzer:
             data_stack=True,
             skeleton=skeleton(sample, self._options.result_var),
         )
-        async with self._runs.run("analyze", {"task": task, "format": data_format}) as run:
-            loop = CodegenLoop(
-                model=run.host.router.role("coder"),
-                sandbox=self._runs.sandbox,
-                host=run.host,
-                options=self._options,
-                limits=self._runs.limits,
-                policy=self._runs.policy,
-            )
-            outcome = await loop.run(prompt, context)
-            run.result(outcome.value if outcome.ok else None, outcome.error)
+        run, outcome = await self._runs.codegen(
+            "analyze",
+            {"task": task, "format": data_format},
+            role="coder",
+            prompt=prompt,
+            context=context,
+            options=self._options,
+        )
         used = run.host.run_budget.usage
         return AnalysisReport(
             run_id=run.run_id,

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from codeloop.config import BudgetSettings
 from codeloop.orchestrate._prompts import render
 from codeloop.orchestrate._runs import RunContext
-from codeloop.orchestrate.codegen import Attempt, CodegenLoop, CodegenOptions
+from codeloop.orchestrate.codegen import Attempt, CodegenOptions
 from codeloop.orchestrate.reference import get_codegen_reference
 from codeloop.orchestrate.sampling import DataFormat, DataSample, parse_data, sample_data
 
@@ -84,17 +84,14 @@ class Orchestrator:
             result_var=self._options.result_var,
             budget=_describe(budget),
         )
-        async with self._runs.run("orchestrate", {"goal": goal, "format": data_format}) as run:
-            loop = CodegenLoop(
-                model=run.host.router.role("planner"),
-                sandbox=self._runs.sandbox,
-                host=run.host,
-                options=self._options,
-                limits=self._runs.limits,
-                policy=self._runs.policy,
-            )
-            outcome = await loop.run(prompt, context)
-            run.result(outcome.value if outcome.ok else None, outcome.error)
+        run, outcome = await self._runs.codegen(
+            "orchestrate",
+            {"goal": goal, "format": data_format},
+            role="planner",
+            prompt=prompt,
+            context=context,
+            options=self._options,
+        )
         used = run.host.run_budget.usage
         return OrchestrationReport(
             run_id=run.run_id,
