@@ -173,6 +173,7 @@ class ServeSettings(HttpSettings):
     """The MCP server over HTTP (``codeloop serve --http``): programs and data arrive in bodies."""
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_output_bytes: int = Field(default=256 * 1024, ge=1024)
     rate_per_minute: int = Field(default=1200, ge=1)
     burst: int = Field(default=200, ge=1)
     max_connections: int = Field(default=512, ge=1)

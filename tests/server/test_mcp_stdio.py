@@ -28,6 +28,19 @@ finish(context.count("needle"))
 ANALYSIS = """```python
 final_report = max(r["temp"] for r in context)
 ```"""
+ADD = """```python
+def add(a: int, b: int) -> int:
+    return a + b
+```"""
+ADD_TESTS = """```python
+from solution import add
+
+def test_zero():
+    assert add(0, 0) == 0
+
+def test_wrong():
+    assert add(2, 2) == 5
+```"""
 
 
 def _script(path: Path, replies: list[str]) -> str:
@@ -40,7 +53,7 @@ def _server(tmp_path: Path) -> StdioServerParameters:
         "PYTHONPATH": str(SRC),
         "CODELOOP_HOME": str(tmp_path / "home"),
         "CODELOOP_MODELS__PLANNER": _script(tmp_path / "planner.json", [PLAN, RLM_TURN]),
-        "CODELOOP_MODELS__CODER": _script(tmp_path / "coder.json", [ANALYSIS]),
+        "CODELOOP_MODELS__CODER": _script(tmp_path / "coder.json", [ANALYSIS, ADD, ADD_TESTS]),
         "CODELOOP_MODELS__WORKER": _script(tmp_path / "worker.json", ["balmy"]),
     }
     return StdioServerParameters(
@@ -67,7 +80,7 @@ async def test_mcp_client_lists_and_calls_every_tool(tmp_path: Path) -> None:
         await session.initialize()
         tools = await session.list_tools()
         assert sorted(t.name for t in tools.tools) == [
-            "analyze", "get_codegen_reference", "orchestrate", "rlm", "run_program"
+            "analyze", "generate", "get_codegen_reference", "orchestrate", "rlm", "run_program"
         ]  # fmt: skip
 
         reference = await session.call_tool("get_codegen_reference", {"language": "scheme"})
@@ -92,6 +105,26 @@ async def test_mcp_client_lists_and_calls_every_tool(tmp_path: Path) -> None:
         )  # fmt: skip
         assert (analysis["ok"], analysis["value"]) == (True, 18)
         assert progress[0] == (1, "model_call: generate")
+
+        flood = _data(await session.call_tool("run_program", {"source": 'print("x" * 5_000_000)'}))
+        assert flood["status"] == "finished"  # output past the cap is cut, not an error
+        assert 200_000 < len(flood["stdout"]) <= 256 * 1024 + 200
+
+        generated = _data(
+            await session.call_tool(
+                "generate",
+                {"description": "Write add(a, b) that adds two integers: add(1, 2) == 3",
+                 "samples": 1, "rounds": 0},
+            )
+        )  # fmt: skip
+        assert generated["status"] == "ok"
+        assert "return a + b" in generated["files"]["add.py"]
+        assert (generated["public_passed"], generated["public_total"]) == (1, 1)
+        assert generated["tests_kept"] == ["test_example_1", "test_zero"]
+        assert [t["name"] for t in generated["tests_discarded"]] == ["test_wrong"]
+        bad = await session.call_tool("generate", {"description": "x", "samples": 99})
+        assert bad.is_error is True
+        assert "samples must be 1..16" in bad.content[0].text
 
         plan = _data(
             await session.call_tool(

@@ -382,11 +382,13 @@ def serve(
 ) -> None:
     """Serve codeloop's tools over MCP (stdio, or streamable HTTP with --http).
 
-    Tools: run_program, get_codegen_reference, analyze, orchestrate, rlm.
+    Tools: run_program, get_codegen_reference, generate, analyze, orchestrate, rlm.
 
     Example: codeloop serve            (stdio, for an MCP client's config)
              codeloop serve --http --port 8000
     """
+    from codeloop.cli.pipeline import generate
+    from codeloop.pipeline import GenerationReport, PipelineOptions
     from codeloop.server import ServerServices, build_server
     from codeloop.server.http import serve_http
 
@@ -395,14 +397,25 @@ def serve(
         raise UserInputError("--token must be at least 16 characters: use a long random string")
     serve_settings = app.settings.serve.model_copy(update={"token": token} if token else {})
 
+    async def generate_code(
+        description: str, language: str | None, pattern: str | None, samples: int, rounds: int
+    ) -> tuple[str, GenerationReport]:
+        options = PipelineOptions(samples=samples, rounds=rounds)
+        return await generate(app, description, language=language, pattern=pattern, options=options)
+
     async def main() -> None:
         async with run_context(app) as runs:
+            # a reply carries the program's output: keep it well under MCP clients' message cap
+            reply_limits = (runs.limits or _program_limits(app)).model_copy(
+                update={"output_bytes": app.settings.serve.max_output_bytes}
+            )
             services = ServerServices(
                 runs=runs,
                 codegen=_options(app, None),
                 rlm=_rlm_options(app),
-                program_limits=runs.limits,
+                program_limits=reply_limits,
                 rlm_limits=runs.limits,
+                generate=generate_code,
             )
             server = build_server(services)
             if http:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import shlex
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -171,32 +172,65 @@ def gen(
         )
     library = PatternLibrary.load(patterns or [])
     options = PipelineOptions(samples=samples, rounds=rounds, generate_tests=tests)
-    runs = app.store.runs
-    run_id = runs.start_run("gen", {"description": description, "lang": lang, "model": model})
     status = Status("analyze", console=err_console)
 
     def progress(stage: str, detail: str) -> None:
         if not json_output:
             status.update(f"[bold]{stage}[/bold] {escape(detail)}")
 
+    if not json_output:
+        status.start()
     try:
-        managed = _model(app, model, run_id, max_tokens)
-        pipeline = Pipeline(
-            managed, app.runner, library=library, options=options, progress=progress
+        run_id, report = asyncio.run(
+            generate(
+                app,
+                description,
+                language=lang,
+                pattern=pattern,
+                library=library,
+                options=options,
+                model=model,
+                max_tokens=max_tokens,
+                progress=progress,
+            )
         )
-        if not json_output:
-            status.start()
-        try:
-            report = asyncio.run(pipeline.run(description, language=lang, pattern=pattern))
-        finally:
-            status.stop()
+    finally:
+        status.stop()
+    _show_gen(report, out, run_id, write=write, json_output=json_output)
+
+
+async def generate(
+    app: AppContext,
+    description: str,
+    *,
+    language: str | None = None,
+    pattern: str | None = None,
+    library: PatternLibrary | None = None,
+    options: PipelineOptions | None = None,
+    model: str | None = None,
+    max_tokens: int | None = None,
+    progress: Callable[[str, str], None] | None = None,
+) -> tuple[str, GenerationReport]:
+    """One generation recorded as a ``gen`` run; shared by ``codeloop gen`` and the MCP server."""
+    runs = app.store.runs
+    request = {"description": description, "lang": language, "model": model}
+    run_id = runs.start_run("gen", request)
+    try:
+        pipeline = Pipeline(
+            _model(app, model, run_id, max_tokens),
+            app.runner,
+            library=library or PatternLibrary.load([]),
+            options=options or PipelineOptions(),
+            progress=progress,
+        )
+        report = await pipeline.run(description, language=language, pattern=pattern)
     except CodeloopError as exc:
         runs.finish_run(run_id, "error", error=f"{type(exc).__name__}: {exc}")
         raise
     runs.finish_run(
         run_id, "ok" if report.status == "ok" else "error", report.model_dump(mode="json")
     )
-    _show_gen(report, out, run_id, write=write, json_output=json_output)
+    return run_id, report
 
 
 def _show_gen(

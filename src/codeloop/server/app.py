@@ -1,6 +1,6 @@
 """The MCP server: codeloop's programs-that-call-models as tools, over stdio or streamable HTTP.
 
-Tools: ``run_program`` (Python or Scheme), ``get_codegen_reference``, ``analyze``,
+Tools: ``run_program`` (Python or Scheme), ``get_codegen_reference``, ``generate``, ``analyze``,
 ``orchestrate`` and ``rlm``. Long tools send a progress notification for every step they record.
 """
 
@@ -29,12 +29,17 @@ from codeloop.orchestrate import (
     detect_format,
     get_codegen_reference,
 )
+from codeloop.pipeline import GenerationReport
 from codeloop.sandbox.limits import Limits
 from codeloop.store import StepRecord
 
 __all__ = ["ServerServices", "build_server"]
 
 Report = TypeVar("Report", bound=BaseModel)
+# description, language, pattern, samples, rounds -> (run id, report)
+GenerateFunction = Callable[
+    [str, str | None, str | None, int, int], Awaitable[tuple[str, GenerationReport]]
+]
 Format = Literal["json", "jsonl", "csv", "text"]
 
 
@@ -47,6 +52,7 @@ class ServerServices:
     rlm: RLMOptions
     program_limits: Limits | None = None
     rlm_limits: Limits | None = None
+    generate: GenerateFunction | None = None
 
 
 def _context_value(data: str) -> Any:
@@ -128,6 +134,28 @@ def build_server(services: ServerServices) -> MCPServer:
                 source, language=language, context=_context_value(context)
             ),
         )
+
+    @server.tool()
+    async def generate(
+        description: str,
+        language: Literal["python", "rust", "typescript"] | None = None,
+        pattern: str | None = None,
+        samples: int = 4,
+        rounds: int = 2,
+    ) -> dict[str, Any]:
+        """Verified generation: code and tests that parse, are lint-clean, follow the pattern and
+        passed their tests in the sandbox, with a report per stage. Nothing is written to disk."""
+        if services.generate is None:
+            raise ToolError("this server was started without code generation")
+        if not 1 <= samples <= 16 or not 0 <= rounds <= 5:
+            raise ToolError("samples must be 1..16 and rounds 0..5")
+        try:
+            run_id, report = await services.generate(
+                description, language, pattern, samples, rounds
+            )
+        except CodeloopError as exc:
+            raise ToolError(f"{type(exc).__name__}: {exc}") from exc
+        return {"run_id": run_id, **report.model_dump(mode="json")}
 
     @server.tool()
     async def analyze(
