@@ -7,7 +7,8 @@ errors, leaked sandbox workers and the server's memory; then the same with 10 % 
     python -m benchmarks.load --full     # 200 clients, 60 s per phase
 
 An error is a call that did not come back as the right report: a transport failure, a timeout,
-a benign program that did not return its value, or a hostile one that was not refused.
+a benign program that did not return its value, or a hostile one that was not refused (an output
+flood is contained rather than refused: its reply must carry no more than the server's output cap).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from benchmarks._report import percentile, table, write
+from codeloop.config import ServeSettings
 
 BENIGN = "finish(context['n'] * 2)"
 HOSTILE = {
@@ -62,6 +64,12 @@ def judge(kind: str, n: int, result: Any) -> str | None:
     if kind == "benign":
         if result.is_error or not report or report.get("value") != 2 * n:
             return f"benign program got {report or result.content}"
+        return None
+    if kind == "output flood":
+        # contained, not refused: the reply carries at most the server's output cap
+        stdout = (report or {}).get("stdout") or ""
+        if result.is_error or len(stdout) > ServeSettings().max_output_bytes + 200:
+            return f"output flood was not capped ({len(stdout)} characters came back)"
         return None
     if report is not None and report.get("ok"):
         return f"hostile {kind} was not refused"
