@@ -27,8 +27,13 @@ pytest: $(STAMPS)/model
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/model
-	$(BIN)/python -m benchmarks.models
+	$(BIN)/python -m benchmarks.models --smoke
 	$(BIN)/python -m benchmarks.sandbox
+	$(BIN)/python -m benchmarks.roundtrip
+	$(BIN)/python -m benchmarks.cegis
+	$(BIN)/python -m benchmarks.capacity
+	$(BIN)/python -m benchmarks.index
+	$(BIN)/python -m benchmarks.mining
 
 $(STAMPS)/system: scripts/system-deps.sh
 	bash scripts/system-deps.sh

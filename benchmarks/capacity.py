@@ -7,8 +7,8 @@ members, retrieval succeeds for a member when it ranks among the top n of the n 
 codebook of non-member contexts, by similarity to the bundle (clean-up memory). Reported: the
 fraction retrieved per n, and the largest n still at ≥ 0.9.
 
-    python benchmarks/capacity.py                     # 5,000 non-members, 5 trials
-    python benchmarks/capacity.py --codebook 50000 --trials 10
+    python -m benchmarks.capacity                     # 5,000 non-members, 5 trials
+    python -m benchmarks.capacity --codebook 50000 --trials 10
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from _common import table, write_result
+from benchmarks._report import format_table, write_result
 from codeloop.patterns.encode import CodeEncoder, Context
 from codeloop.patterns.hypervector import bundle, hamming_many
 from codeloop.patterns.trees import Parsers
@@ -75,7 +75,7 @@ def main() -> None:
             }
         )
     capacity = max((r["contexts"] for r in rows if r["retrieved"] >= 0.9), default=0)
-    print(table(rows, list(rows[0])))
+    print(format_table(rows, list(rows[0])))
     print(
         f"capacity (largest bundle with ≥ 0.9 of members retrieved among {args.codebook} "
         f"non-members): {capacity}"

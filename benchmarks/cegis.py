@@ -5,8 +5,8 @@ kinds into the graph (type mismatch, unresolved name, missing trait, ownership, 
 the loop with the real rustc. The baseline in the same run applies only the compiler's own
 suggestions (no classification into graph edits). Then times 1,000 items from graph to source.
 
-    python benchmarks/cegis.py            # 40 graphs (8 per kind)
-    python benchmarks/cegis.py --full     # 120 graphs (24 per kind)
+    python -m benchmarks.cegis            # 40 graphs (8 per kind)
+    python -m benchmarks.cegis --full     # 120 graphs (24 per kind)
 """
 
 from __future__ import annotations

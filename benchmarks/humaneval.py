@@ -3,7 +3,7 @@
 Default: 4 seeded held-out problems (a few minutes with the embedded model). The whole
 held-out split: ``--limit 0``. Tune only on ``--split dev``.
 
-    python benchmarks/humaneval.py --split heldout --limit 20 --seed 0
+    python -m benchmarks.humaneval --split heldout --limit 20 --seed 0
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ Data that looks like code vectors: families of noisy copies around random centre
 6–25 % of bits flipped), queries are fresh noisy copies of a family centre, so the true top-10 is
 a real family (≥ 10 members) and not the noise of equidistant random vectors.
 
-    python benchmarks/index.py                  # 20k vectors, under a minute
-    python benchmarks/index.py --sizes 100000 1000000 --hnsw usearch faiss
+    python -m benchmarks.index                  # 20k vectors, under a minute
+    python -m benchmarks.index --sizes 100000 1000000 --hnsw usearch faiss
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from _common import rss_mb, table, write_result
+from benchmarks._report import format_table, rss_mb, write_result
 from codeloop.patterns.hypervector import NBYTES
 from codeloop.patterns.index import ExactIndex, SketchIndex
 
@@ -136,7 +136,7 @@ def run_size(
                 "batched": batch,
             }
         )
-        print(table(rows[-1:], list(rows[-1])), flush=True)
+        print(format_table(rows[-1:], list(rows[-1])), flush=True)
 
     mb = data.nbytes / 2**20
     record(
@@ -253,7 +253,7 @@ def main() -> None:
         sketches = [(int(b), int(c)) for b, c in (s.split(":") for s in args.sketches)]
         rows += run_size(n, args.queries, hnsw, sketches, args.seed)
     columns = ["n", "method", "batched", "build_s", "memory_mb", "p50_ms", "p95_ms", "recall@10"]
-    print(table(rows, columns))
+    print(format_table(rows, columns))
     write_result(args.name, {"args": vars(args), "rows": rows})
 
 

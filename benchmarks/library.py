@@ -2,8 +2,8 @@
 anti-unification learner against stitch-core on the same canonicalised trees, with one cost
 measure (atoms of the rewritten corpus + atoms of the library).
 
-    python benchmarks/library.py                      # 200 functions
-    python benchmarks/library.py --functions 500 1000
+    python -m benchmarks.library                      # 200 functions
+    python -m benchmarks.library --functions 500 1000
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sysconfig
 from pathlib import Path
 from typing import Any
 
-from _common import table, write_result
+from benchmarks._report import format_table, write_result
 from codeloop.patterns.library import AntiUnificationLearner, StitchLearner
 from codeloop.patterns.trees import Node, Parsers
 
@@ -66,7 +66,7 @@ def main() -> None:
                     "time_vs_stitch": result.seconds / stitch.seconds,
                 }
             )
-    print(table(rows, list(rows[0])))
+    print(format_table(rows, list(rows[0])))
     for key, items in examples.items():
         print(f"\n{key}:")
         for item in items:

@@ -1,8 +1,8 @@
 """Mining the Rust Book installed with the toolchain: code blocks, parse rate, frequent maximal
 subtrees (FREQT) and API-call sequences at a minimum support, seconds, and example patterns.
 
-    python benchmarks/mining.py                         # min support 3, max size 6
-    python benchmarks/mining.py --max-size 8
+    python -m benchmarks.mining                         # min support 3, max size 6
+    python -m benchmarks.mining --max-size 8
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import table, write_result
+from benchmarks._report import format_table, write_result
 from codeloop.patterns.service import PatternService
 from codeloop.store import Store
 
@@ -48,9 +48,9 @@ def main() -> None:
         "patterns_in_graph": facts,
         "seconds": report.seconds,
     }
-    print(table([summary], list(summary)))
+    print(format_table([summary], list(summary)))
     print(
-        table(
+        format_table(
             [p.model_dump() for p in report.top],
             ["kind", "support", "size", "category", "structure"],
         )

@@ -1,8 +1,8 @@
 """Model layer benchmark: wrapper overhead, cache hits, fan-out against a loopback server, and the
 embedded model's speed. Ratios against a baseline measured in the same run.
 
-    python benchmarks/models.py            # full size
-    python benchmarks/models.py --smoke    # a few seconds, used by CI-style checks
+    python -m benchmarks.models            # full size
+    python -m benchmarks.models --smoke    # a few seconds, used by CI-style checks
 """
 
 from __future__ import annotations

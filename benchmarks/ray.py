@@ -12,18 +12,11 @@ the real thing.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-if __name__ == "__main__" and not __package__:
-    # Run as a file, this module's folder would come first on the path and `import ray` would
-    # import this file; make the repository root the import root instead.
-    sys.path[0] = str(Path(__file__).resolve().parents[1])
-
 import argparse
 import asyncio
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from benchmarks._report import table, write

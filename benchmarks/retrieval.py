@@ -7,8 +7,8 @@ Originals come from the stdlib's non-test modules; distractors from everything e
 (its test suite included; ~54k distinct functions) and, with ``--extra``, other real code such as
 site-packages; canonically identical functions are kept once. Nothing is tuned here.
 
-    python benchmarks/retrieval.py                          # 200 originals, 5,000 distractors
-    python benchmarks/retrieval.py --originals 1000 --distractors 100000 \
+    python -m benchmarks.retrieval                          # 200 originals, 5,000 distractors
+    python -m benchmarks.retrieval --originals 1000 --distractors 100000 \
         --extra "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from _common import table, write_result
+from benchmarks._report import format_table, write_result
 from codeloop.patterns.encode import CodeEncoder, calls_of, leaves_of
 from codeloop.patterns.index import FaissFlatIndex, SketchIndex
 from codeloop.patterns.trees import Parsers, Unit
@@ -299,7 +299,11 @@ def main() -> None:
     for row in rows:
         base = next(r for r in rows if r["variant"] == row["variant"] and "MinHash" in r["method"])
         row["vs_minhash"] = row["precision@1"] / max(base["precision@1"], 1e-9)
-    print(table(rows, ["variant", "method", "queries", "precision@1", "vs_minhash", "query_ms"]))
+    print(
+        format_table(
+            rows, ["variant", "method", "queries", "precision@1", "vs_minhash", "query_ms"]
+        )
+    )
     write_result(
         "retrieval",
         {

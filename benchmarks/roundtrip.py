@@ -8,8 +8,8 @@ store in between), and through the graph and the formatter (rustfmt / ruff forma
 macros, and items whose signature uses syntax the grammar does not know (nightly-only forms), are
 not stored: they are counted in the ``macros`` and ``unreadable`` columns, not in ``items``.
 
-    python benchmarks/roundtrip.py                 # >= 2,000 items per language (seconds)
-    python benchmarks/roundtrip.py --full          # every item of both corpora
+    python -m benchmarks.roundtrip                 # >= 2,000 items per language (seconds)
+    python -m benchmarks.roundtrip --full          # every item of both corpora
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from _corpora import python_stdlib, rust_std_sources
+from benchmarks._corpora import python_stdlib, rust_std_sources
 from codeloop.errors import UserInputError, ValidationFailed
 from codeloop.knowledge import (
     CodeGraph,

@@ -4,8 +4,8 @@
 ``exec``: p50/p95 of a trivial program. Then ``map_async`` of N ``llm_query`` calls against a model
 answering in 50 ms at concurrency 20, against the ideal N / 20 x 50 ms.
 
-    PYTHONPATH=src python benchmarks/sandbox.py            # small: 30 runs each, 1,000 calls
-    PYTHONPATH=src python benchmarks/sandbox.py --full     # 300 runs each
+    python -m benchmarks.sandbox            # small: 30 runs each, 1,000 calls
+    python -m benchmarks.sandbox --full     # 300 runs each
 """
 
 from __future__ import annotations

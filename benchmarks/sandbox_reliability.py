@@ -1,8 +1,8 @@
 """Consecutive sandbox runs, 10 % hostile (bombs, infinite loops, crashes): every run must come
 back with the right status, no process may leak, and the host's memory must stay flat.
 
-    PYTHONPATH=src python benchmarks/sandbox_reliability.py           # 200 runs
-    PYTHONPATH=src python benchmarks/sandbox_reliability.py --full    # 2,000 runs
+    python -m benchmarks.sandbox_reliability           # 200 runs
+    python -m benchmarks.sandbox_reliability --full    # 2,000 runs
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ hidden tests written independently of the generator (``benchmarks/taskset/*.toml
 Baseline in the same run: the greedy first candidate (what a single-shot generator would return),
 checked with the same hidden tests. Default: a small seeded subset; ``--full`` for all 42.
 
-    python benchmarks/taskset.py --full
+    python -m benchmarks.taskset --full
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from codeloop.lang._testing import RunsTests
 from codeloop.lang._tools import find_tool, run_tool, scratch_dir
 from codeloop.lang.extract import extract_fenced
 from codeloop.lang.protocol import Example
@@ -38,7 +39,7 @@ def _eq(actual, expected):
 """
 
 
-class PythonSupport:
+class PythonSupport(RunsTests):
     name = "python"
     fence_tags: tuple[str, ...] = ("python", "py", "python3")
 
@@ -151,19 +152,7 @@ class PythonSupport:
         result = await self.parse(code)
         return result.model_copy(update={"tool": "compile"})
 
-    async def test(
-        self, code: str, tests: str, *, module: str, runner: Runner, limits: ProcessLimits
-    ) -> TestRun:
-        return await self._pytest(code, tests, module=module, runner=runner, limits=limits)
-
-    async def coverage(
-        self, code: str, tests: str, *, module: str, runner: Runner, limits: ProcessLimits
-    ) -> TestRun:
-        return await self._pytest(
-            code, tests, module=module, runner=runner, limits=limits, measure=True
-        )
-
-    async def _pytest(
+    async def _run_tests(
         self,
         code: str,
         tests: str,
@@ -171,7 +160,7 @@ class PythonSupport:
         module: str,
         runner: Runner,
         limits: ProcessLimits,
-        measure: bool = False,
+        measure: bool,
     ) -> TestRun:
         test_name = self.test_file(module)
         pytest_args = f"-q -rA -p no:cacheprovider --no-header {test_name}"

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from codeloop.lang._testing import RunsTests
 from codeloop.lang._tools import find_tool, run_tool, scratch_dir
 from codeloop.lang.extract import extract_fenced
 from codeloop.lang.protocol import Example
@@ -60,7 +61,7 @@ def _tools_dirs() -> list[Path]:
     ]
 
 
-class TypeScriptSupport:
+class TypeScriptSupport(RunsTests):
     name = "typescript"
     fence_tags: tuple[str, ...] = ("typescript", "ts", "tsx")
 
@@ -165,19 +166,7 @@ class TypeScriptSupport:
     async def compile(self, code: str) -> CheckResult:
         return await self.typecheck(code)
 
-    async def test(
-        self, code: str, tests: str, *, module: str, runner: Runner, limits: ProcessLimits
-    ) -> TestRun:
-        return await self._node_test(code, tests, module=module, runner=runner, limits=limits)
-
-    async def coverage(
-        self, code: str, tests: str, *, module: str, runner: Runner, limits: ProcessLimits
-    ) -> TestRun:
-        return await self._node_test(
-            code, tests, module=module, runner=runner, limits=limits, measure=True
-        )
-
-    async def _node_test(
+    async def _run_tests(
         self,
         code: str,
         tests: str,
@@ -185,7 +174,7 @@ class TypeScriptSupport:
         module: str,
         runner: Runner,
         limits: ProcessLimits,
-        measure: bool = False,
+        measure: bool,
     ) -> TestRun:
         if self._tsc is None or self._node is None:
             return TestRun(tool="node-test", available=False)
