@@ -246,7 +246,9 @@ class RustSupport:
 def _outcomes(stdout: str) -> tuple[TestOutcome, ...]:
     panics = {name: body.strip() for name, body in _PANIC.findall(stdout)}
     outcomes = []
-    for name, status in _TEST_LINE.findall(stdout):
+    # libtest prints results in completion order (tests run in parallel): sort by name, the order
+    # libtest itself uses, so reports are deterministic
+    for name, status in sorted(_TEST_LINE.findall(stdout)):
         if status == "ignored":
             continue
         short = name.removeprefix(f"{_TEST_MOD}::")
