@@ -3,8 +3,8 @@ source template, then instantiated with every original's own hole values. Measur
 gives the original text back exactly, how much of the text the template writes (the rest is hole
 values), and the seconds of each step. The baseline is the original source itself.
 
-    python benchmarks/learned_templates.py                  # 12 functions per language
-    python benchmarks/learned_templates.py --functions 60   # full size
+    python -m benchmarks.learned_templates                  # 12 functions per language
+    python -m benchmarks.learned_templates --functions 60   # full size
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import random
 import time
 from typing import Any
 
-from _common import table, write_result
+from benchmarks._report import format_table, write_result
 from codeloop.knowledge import TemplateLibrary, rust_syntax_errors
 from codeloop.patterns.library import AntiUnificationLearner, name_from_context
 from codeloop.patterns.templates import learned_templates, occurrence
@@ -130,7 +130,7 @@ def main() -> None:
         "learn_s",
         "templates_s",
     ]
-    print(table(rows, columns))
+    print(format_table(rows, columns))
     path = write_result("learned_templates", {"args": vars(args), "rows": rows})
     print(f"wrote {path}")
 
