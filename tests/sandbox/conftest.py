@@ -90,3 +90,10 @@ def wait_no_children(timeout: float = 5.0) -> list[int]:
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.05)
+
+
+def resident_mb() -> float:
+    """The host's current resident memory, not its peak: an earlier test in this process may
+    have loaded the embedded model, which sets a peak no later check could move."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20

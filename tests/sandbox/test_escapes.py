@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
 from codeloop.sandbox import IsolatedSandbox, RunResult
-from tests.sandbox.conftest import ESCAPE, FAKE_KEY, SECRET, Canaries, wait_no_children
+from tests.sandbox.conftest import (
+    ESCAPE,
+    FAKE_KEY,
+    SECRET,
+    Canaries,
+    resident_mb,
+    wait_no_children,
+)
 from tests.sandbox.escapes import ATTEMPTS, Attempt
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -34,13 +40,6 @@ async def checkpoint(name: str, value: Any) -> None:
 
 
 HOST = {"llm_query": echo, "restore": restore, "checkpoint": checkpoint}
-
-
-def resident_mb() -> float:
-    """The host's current resident memory (not the peak: other tests in this process may have
-    loaded a model before the suite)."""
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +105,6 @@ async def test_host_is_healthy_after_the_suite(
 
 
 async def test_canaries_are_planted(canaries: Canaries) -> None:
-    import os
 
     assert os.environ["OPENAI_API_KEY"] == FAKE_KEY
     assert canaries.secret_file.read_text() == SECRET
