@@ -362,15 +362,7 @@ class CegisLoop:
             text = s.replacement.strip()
             if text.startswith("use ") and target is not None:
                 path = text.removeprefix("use ").removesuffix(";").strip()
-                self._graph.add(target, "code:depends-on", path, prov)
-                return Edit(
-                    kind="unresolved",
-                    action="add-depends-on",
-                    entity=target,
-                    new=path,
-                    code=d.code,
-                    message=d.message,
-                )
+                return self._add_depends_on(target, path, d, prov)
         name = source[d.byte_start : d.byte_end].strip()
         if target is not None and re.fullmatch(r"[A-Za-z_]\w*", name):
             found = [e for e in self._graph.find(name) if e.startswith("rust:") and e != target]
@@ -382,16 +374,22 @@ class CegisLoop:
                     else None
                 )
                 if crate_path:
-                    self._graph.add(target, "code:depends-on", crate_path, prov)
-                    return Edit(
-                        kind="unresolved",
-                        action="add-depends-on",
-                        entity=target,
-                        new=crate_path,
-                        code=d.code,
-                        message=d.message,
-                    )
+                    return self._add_depends_on(target, crate_path, d, prov)
         return None
+
+    def _add_depends_on(
+        self, target: str, path: str, d: CompilerDiagnostic, prov: Provenance
+    ) -> Edit:
+        """Resolve an unresolved name by a ``code:depends-on`` edge (rendered as a ``use``)."""
+        self._graph.add(target, "code:depends-on", path, prov)
+        return Edit(
+            kind="unresolved",
+            action="add-depends-on",
+            entity=target,
+            new=path,
+            code=d.code,
+            message=d.message,
+        )
 
     def _missing_trait(
         self, d: CompilerDiagnostic, where: Location, source: str, offset: int, number: int
