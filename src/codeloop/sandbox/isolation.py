@@ -8,8 +8,10 @@ applies and an escape lands as nobody; bubblewrap builds the namespaces and the 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +81,7 @@ class Launcher:
             self.is_root and mode != "none" and shutil.which("setpriv") is not None
         )
         self._stage = _private_dir("stage") if self.is_root or mode == "unshare" else None
-        self._links = _private_dir("links") if mode == "none" else None
+        self._links = _private_dir(f"links-{_checkout_key()}") if mode == "none" else None
 
     def inside(self, path: str) -> str:
         if self.mode == "unshare" and self._stage is not None:
@@ -162,11 +164,22 @@ class Launcher:
         return result, staging
 
     def _link(self, binds: Sequence[Bind]) -> None:
+        """Point each layout path at its source, replacing a link another checkout left behind."""
         for bind in binds:
             link = Path(self.inside(bind.target))
             link.parent.mkdir(parents=True, exist_ok=True)
-            if not link.is_symlink():
-                link.symlink_to(bind.source)
+            if link.is_symlink() and link.readlink() == bind.source:
+                continue
+            fresh = link.with_name(f".{link.name}.{os.getpid()}")
+            fresh.unlink(missing_ok=True)
+            fresh.symlink_to(bind.source)
+            fresh.replace(link)
+
+
+def _checkout_key() -> str:
+    """Tells this checkout and interpreter apart, so two of them never share a link layout."""
+    where = f"{sys.prefix}\0{Path(__file__).resolve().parent}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
 
 
 def _private_dir(kind: str) -> Path:
