@@ -17,7 +17,7 @@ from codeloop.errors import BudgetExceeded, ModelError
 from codeloop.lang.protocol import LanguageSupport
 from codeloop.lang.registry import get_language
 from codeloop.lang.runner import ProcessLimits, Runner
-from codeloop.lang.types import TestOutcome
+from codeloop.lang.types import TestOutcome, TestRun
 from codeloop.models.protocol import Model
 from codeloop.models.types import Message, ModelRequest
 from codeloop.pipeline.accounting import MeteredModel
@@ -401,10 +401,20 @@ class _Run:
     async def finalize(self, best: Candidate, tests: str) -> None:
         spec, lang = self.require()
         kept_tests = ""
+        measured: TestRun | None = None
         if tests:
-            async with self.stage("tests", detail="run generated tests on the chosen code"):
-                run = await lang.test(
-                    best.code, tests, module=spec.module, runner=self.p._runner, limits=self.limits
+            async with self.stage(
+                "tests", detail="run all tests on the chosen code, with coverage"
+            ):
+                combined = (
+                    lang.merge_tests(self.public_tests, tests) if self.public_tests else tests
+                )
+                run = await lang.coverage(
+                    best.code,
+                    combined,
+                    module=spec.module,
+                    runner=self.p._runner,
+                    limits=self.limits,
                 )
                 names = lang.test_names(tests)
                 if not run.compiled or run.limit_hit:
@@ -414,19 +424,20 @@ class _Run:
                         for n in names
                     ]
                 else:
-                    failing = run.failing()
                     ran = {o.name for o in run.outcomes}
-                    missing = [n for n in names if n not in ran]
                     self.report.tests_discarded = [
-                        *failing,
+                        *(o for o in run.failing() if o.name in names),
                         *(
                             TestOutcome(name=n, passed=False, message="did not run")
-                            for n in missing
+                            for n in names
+                            if n not in ran
                         ),
                     ]
                     drop = [o.name for o in self.report.tests_discarded]
                     kept_tests = lang.drop_tests(tests, drop) if drop else tests
                     self.report.tests_kept = [n for n in names if n not in drop]
+                    # Every generated test passed: this run already measured the kept tests.
+                    measured = None if drop or not run.ok else run
         test_file = (
             lang.merge_tests(self.public_tests, kept_tests) if kept_tests else self.public_tests
         )
@@ -435,16 +446,17 @@ class _Run:
                 *[o.name for o in best.public.outcomes if o.passed],
                 *self.report.tests_kept,
             ]
-        if test_file and best.compiled and best.public_ok:
+        if measured is None and test_file and best.compiled and best.public_ok:
             async with self.stage("coverage"):
-                cov = await lang.coverage(
+                measured = await lang.coverage(
                     best.code,
                     test_file,
                     module=spec.module,
                     runner=self.p._runner,
                     limits=self.limits,
                 )
-                self.report.coverage_percent = cov.coverage_percent
+        if measured is not None:
+            self.report.coverage_percent = measured.coverage_percent
         async with self.stage("format"):
             test_file = await lang.format(test_file) if test_file else ""
         self.report.files = lang.output_files(spec.module, best.code, test_file)
