@@ -16,7 +16,14 @@ from pydantic import ValidationError
 from codeloop.config import BudgetSettings, Settings
 from codeloop.errors import ConfigError
 from codeloop.lang import Runner, RustSupport, SandboxRunner
-from codeloop.models import Budget, ManagedModel, Model, ModelFactory
+from codeloop.models import (
+    Budget,
+    ManagedModel,
+    Model,
+    ModelFactory,
+    ReplayModel,
+    ScriptedModel,
+)
 from codeloop.orchestrate import (
     CodegenOptions,
     ModelRouter,
@@ -108,7 +115,10 @@ class Session:
         key = name_or_role or "coder"
         given = self._backends.get(key)
         if given is not None:
-            return self.models.wrap(f"given:{key}", given, budget=budget, trace=trace, cached=False)
+            # scripted and replay backends cost nothing; any other is priced by its own name
+            kind = "scripted" if isinstance(given, ScriptedModel | ReplayModel) else "given"
+            name = f"{kind}:{getattr(given, 'name', key)}"
+            return self.models.wrap(name, given, budget=budget, trace=trace, cached=False)
         return self.models.build(key, budget=budget, trace=trace)
 
     @cached_property
@@ -121,9 +131,11 @@ class Session:
         from codeloop.patterns.service import PatternService
 
         cfg = self.settings.patterns
+        index = self.settings.home / cfg.index_file
+        index.parent.mkdir(parents=True, exist_ok=True)  # the store may live elsewhere
         return PatternService(
             self.store,
-            self.settings.home / cfg.index_file,
+            index,
             sketch_bits=cfg.sketch_bits,
             candidates=cfg.candidates,
         )
