@@ -3,7 +3,8 @@
 Each function opens a :class:`Session` from ``settings`` (default: ``CODELOOP_*`` and
 ``codeloop.toml``), ``store`` and ``models`` (backends to use instead of those the settings
 name, e.g. a ``ScriptedModel``) and closes what it built; or it runs on ``session``, which the
-caller keeps open across calls.
+caller keeps open across calls. ``on_step`` sees every step (model call, program run) as it is
+recorded.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from codeloop.orchestrate import (
 )
 from codeloop.pipeline import GenerationReport, PatternLibrary, Pipeline, PipelineOptions
 from codeloop.sandbox import Limits
-from codeloop.store import Store, Trace
+from codeloop.store import StepRecord, Store, Trace
 
 if TYPE_CHECKING:
     from codeloop.knowledge import Generated
@@ -165,7 +166,8 @@ async def generate(
     try:
         options = PipelineOptions(samples=samples, rounds=rounds, generate_tests=tests)
     except ValidationError as exc:
-        raise UserInputError(f"bad generation options: {exc.errors()[0]['msg']}") from exc
+        error = exc.errors()[0]
+        raise UserInputError(f"bad generation options: {error['loc'][0]}: {error['msg']}") from exc
     library = PatternLibrary.load(list(pattern_dirs))
     async with _using(session, settings, store, models) as s:
         runs = s.store.runs
@@ -173,7 +175,7 @@ async def generate(
             "gen", {"description": description, "lang": language, "model": model}
         )
         try:
-            budget = Budget(s.settings.budget.model_copy(update={"max_tokens": max_tokens}))
+            budget = Budget(budget_settings(s.settings.budget, max_tokens=max_tokens))
             pipeline = Pipeline(
                 s.model(model, budget=budget, trace=Trace(runs, run_id)),
                 s.runner,
@@ -198,6 +200,7 @@ async def analyze(
     *,
     format: str | None = None,
     retries: int | None = None,
+    on_step: Callable[[StepRecord], None] | None = None,
     settings: Settings | None = None,
     store: Store | None = None,
     models: Backends | None = None,
@@ -206,7 +209,10 @@ async def analyze(
     """Meta-programming: the ``coder`` model sees a sample of ``data`` and writes a program that
     answers ``task``; the sandbox runs it over all the data (retried with the error)."""
     fmt = data_format(data, format)
-    async with _using(session, settings, store, models) as s, s.run_context() as runs:
+    async with (
+        _using(session, settings, store, models) as s,
+        s.run_context(observer=on_step) as runs,
+    ):
         return await Analyzer(runs, s.codegen_options(retries)).analyze(data, fmt, task)
 
 
@@ -220,6 +226,7 @@ async def orchestrate(
     max_cost: float | None = None,
     max_seconds: float | None = None,
     retries: int | None = None,
+    on_step: Callable[[StepRecord], None] | None = None,
     settings: Settings | None = None,
     store: Store | None = None,
     models: Backends | None = None,
@@ -236,7 +243,7 @@ async def orchestrate(
             max_cost=max_cost,
             max_seconds=max_seconds,
         )
-        async with s.run_context(budget) as runs:
+        async with s.run_context(budget, on_step) as runs:
             return await Orchestrator(runs, s.codegen_options(retries)).orchestrate(data, fmt, goal)
 
 
@@ -249,6 +256,7 @@ async def rlm(
     max_output: int | None = None,
     max_calls: int | None = None,
     max_seconds: float | None = None,
+    on_step: Callable[[StepRecord], None] | None = None,
     settings: Settings | None = None,
     store: Store | None = None,
     models: Backends | None = None,
@@ -261,7 +269,7 @@ async def rlm(
             max_iterations=max_iterations, max_depth=max_depth, max_output=max_output
         )
         budget = budget_settings(s.settings.budget, max_calls=max_calls, max_seconds=max_seconds)
-        async with s.run_context(budget) as runs:
+        async with s.run_context(budget, on_step) as runs:
             return await RecursiveLM(runs, options, runs.limits).solve(question, context)
 
 
@@ -271,6 +279,7 @@ async def run_program(
     language: str = "python",
     context: Any = None,
     limits: Limits | None = None,
+    on_step: Callable[[StepRecord], None] | None = None,
     settings: Settings | None = None,
     store: Store | None = None,
     models: Backends | None = None,
@@ -279,7 +288,10 @@ async def run_program(
     """Run a Python or Scheme program in the sandbox with the primitives bound (``context``,
     ``llm_query`` on the models, ``finish``, …); recorded as a ``program`` run."""
     lang = _program_language(language)
-    async with _using(session, settings, store, models) as s, s.run_context() as runs:
+    async with (
+        _using(session, settings, store, models) as s,
+        s.run_context(observer=on_step) as runs,
+    ):
         return await ProgramRunner(runs, limits=limits or runs.limits).run(
             source, language=lang, context=context
         )

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.table import Table
 
-from codeloop.cli._context import AppContext, app_context
+from codeloop.api import Session
+from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json
 from codeloop.errors import UserInputError
 
@@ -190,7 +191,7 @@ def _lang(value: str | None) -> Literal["python", "rust"] | None:
     return "python" if value == "python" else "rust"
 
 
-def _run_units(ctx: AppContext) -> list[Unit]:
+def _run_units(ctx: Session) -> list[Unit]:
     """Code of finished runs whose result carries ``code`` and ``language``."""
     units: list[Unit] = []
     parsers = ctx.patterns.parsers
