@@ -53,6 +53,20 @@ async def test_ask_records_a_run(codeloop_home: Path) -> None:
     assert _runs(codeloop_home) == [("ask", "ok")]
 
 
+async def test_ask_streams_and_records_a_cassette(tmp_path: Path) -> None:
+    pieces: list[str] = []
+    streamed = await api.ask("Say hi", on_text=pieces.append, models=ScriptedModel(["hi there"]))
+    assert (pieces, streamed.text) == (["hi", " there"], "hi there")
+    cassette = tmp_path / "ask.jsonl"
+    reply = await api.ask(  # a recorder does not stream: the text comes as one piece
+        "Say hi", on_text=pieces.append, record=cassette, models=ScriptedModel(["hi there"])
+    )
+    assert pieces[2:] == ["hi there"]
+    assert len(reply.run_id) == 12
+    replayed = await api.ask("Say hi", model=f"replay:{cassette}")
+    assert replayed.text == "hi there"
+
+
 def test_ask_sync_error_is_codeloops_and_recorded(codeloop_home: Path) -> None:
     with pytest.raises(ModelResponseError, match="has no reply #1"):
         api.ask_sync("Say hi", models=ScriptedModel([]))

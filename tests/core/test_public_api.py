@@ -8,6 +8,7 @@ SURFACE = {
     "codeloop": ["__version__", "api"],
     "codeloop.api": [
         "Backends",
+        "Reply",
         "Session",
         "analyze",
         "analyze_sync",

@@ -11,6 +11,7 @@ Example::
 """
 
 from codeloop.api._functions import (
+    Reply,
     analyze,
     ask,
     budget_settings,
@@ -28,6 +29,7 @@ from codeloop.api._sync import blocking
 
 __all__ = [
     "Backends",
+    "Reply",
     "Session",
     "analyze",
     "analyze_sync",

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from codeloop.api._session import Backends, Session
 from codeloop.config import BudgetSettings, Settings
-from codeloop.errors import CodeloopError, UserInputError
-from codeloop.models import Budget, ModelRequest, ModelResponse
+from codeloop.errors import CodeloopError, ModelResponseError, UserInputError
+from codeloop.models import Budget, ManagedModel, ModelRequest, ModelResponse, RecordingModel
 from codeloop.orchestrate import (
     AnalysisReport,
     Analyzer,
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from codeloop.patterns.service import SearchHit
 
 __all__ = [
+    "Reply",
     "analyze",
     "ask",
     "budget_settings",
@@ -114,6 +115,24 @@ def reference(language: str = "python") -> str:
     return get_codegen_reference(_program_language(language))
 
 
+class Reply(ModelResponse):
+    """A model's response and the run that recorded it."""
+
+    run_id: str
+
+
+async def _complete(
+    model: ManagedModel, request: ModelRequest, on_text: Callable[[str], None] | None
+) -> ModelResponse:
+    if on_text is None:
+        return await model.complete(request)
+    async for item in model.stream(request):
+        if isinstance(item, ModelResponse):
+            return item
+        on_text(item)
+    raise ModelResponseError(f"{model.name}: the stream ended without a final response")
+
+
 async def ask(
     prompt: str,
     *,
@@ -121,24 +140,30 @@ async def ask(
     system: str | None = None,
     temperature: float = 0.0,
     max_tokens: int = 512,
+    on_text: Callable[[str], None] | None = None,
+    record: Path | None = None,
     settings: Settings | None = None,
     store: Store | None = None,
     models: Backends | None = None,
     session: Session | None = None,
-) -> ModelResponse:
+) -> Reply:
     """One model call (``model``: a role or ``backend:name``; default ``coder``), recorded as an
-    ``ask`` run with its step."""
+    ``ask`` run. ``on_text`` streams the answer's pieces as they come; ``record`` appends the
+    request and response to a cassette for the ``replay`` backend."""
     request = ModelRequest.of(prompt, system=system, temperature=temperature, max_tokens=max_tokens)
     async with _using(session, settings, store, models) as s:
         runs = s.store.runs
         run_id = runs.start_run("ask", {"prompt": prompt, "model": model or "coder"})
         try:
-            response = await s.model(model, trace=Trace(runs, run_id)).complete(request)
+            managed = s.model(model, trace=Trace(runs, run_id))
+            if record is not None:
+                managed = managed.with_backend(RecordingModel(managed.backend, record))
+            response = await _complete(managed, request, on_text)
         except CodeloopError as exc:
             runs.finish_run(run_id, "error", error=f"{type(exc).__name__}: {exc}")
             raise
         runs.finish_run(run_id, "ok", {"text": response.text})
-        return response
+        return Reply(run_id=run_id, **response.model_dump())
 
 
 async def generate(
