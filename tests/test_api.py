@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -164,7 +165,7 @@ async def test_run_program_python_and_scheme_share_one_session(codeloop_home: Pa
 
 
 def test_run_program_sync_errors() -> None:
-    failed = api.run_program_sync("import os\nfinish(1)")
+    failed = api.run_program_sync("import os\nfinish(1)", models=ScriptedModel([]))
     assert failed.ok is False
     assert failed.status == "policy"
     with pytest.raises(UserInputError, match="unknown program language 'ruby'"):
@@ -242,3 +243,18 @@ def test_patterns_search_sync_bad_input() -> None:
         api.patterns_search_sync("x", language="go")
     with pytest.raises(UserInputError, match="k must be at least 1"):
         api.patterns_search_sync("x", k=0)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: api.ask_sync("x", temperature=5.0), "bad request: temperature: Input should be"),
+        (lambda: api.orchestrate_sync("[]", "x", max_calls=-1), "bad budget: max_calls:"),
+        (lambda: api.analyze_sync("[]", "x", retries=-1), "bad codegen options: max_retries:"),
+        (lambda: api.rlm_sync("x", "y", max_depth=-1), "bad rlm options: max_depth:"),
+        (lambda: api.generate_sync("x", max_tokens=-1), "bad budget: max_tokens:"),
+    ],
+)
+def test_bad_options_name_the_field(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(UserInputError, match=message):
+        call()

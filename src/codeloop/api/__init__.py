@@ -10,20 +10,9 @@ Example::
     assert reply.text == "hi"
 """
 
-from codeloop.api._functions import (
-    Reply,
-    analyze,
-    ask,
-    budget_settings,
-    data_format,
-    generate,
-    kg_generate,
-    orchestrate,
-    patterns_search,
-    reference,
-    rlm,
-    run_program,
-)
+from codeloop.api._checks import budget_settings, data_format
+from codeloop.api._code import Reply, ask, generate, kg_generate, patterns_search, reference
+from codeloop.api._programs import analyze, orchestrate, rlm, run_program
 from codeloop.api._session import Backends, Session, load_settings
 from codeloop.api._sync import blocking
 

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from codeloop.api._checks import bad_options
 from codeloop.config import BudgetSettings, Settings
-from codeloop.errors import ConfigError
+from codeloop.errors import ConfigError, UserInputError
 from codeloop.lang import Runner, RustSupport, SandboxRunner
 from codeloop.models import (
     Budget,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from codeloop.knowledge import CodeGraph, TemplateLibrary
     from codeloop.patterns.service import PatternService
 
-__all__ = ["ROLES", "Backends", "Session", "load_settings"]
+__all__ = ["ROLES", "Backends", "Session", "load_settings", "using"]
 
 ROLES = ("planner", "coder", "worker")
 # Backends the caller built (e.g. a ScriptedModel): one for every role, or by role or model name.
@@ -172,12 +173,13 @@ class Session:
 
     def codegen_options(self, retries: int | None = None) -> CodegenOptions:
         config = self.settings.orchestrate
-        return CodegenOptions(
-            result_var=config.result_var,
-            max_retries=config.max_retries if retries is None else retries,
-            max_tokens=config.codegen_max_tokens,
-            retry_temperature=config.retry_temperature,
-        )
+        with bad_options("codegen options"):
+            return CodegenOptions(
+                result_var=config.result_var,
+                max_retries=config.max_retries if retries is None else retries,
+                max_tokens=config.codegen_max_tokens,
+                retry_temperature=config.retry_temperature,
+            )
 
     def rlm_options(
         self,
@@ -189,12 +191,13 @@ class Session:
         """The RLM options from settings with the caller's overrides (0 or none = settings,
         except ``max_depth``, where 0 is a depth)."""
         config = self.settings.orchestrate
-        return RLMOptions(
-            max_iterations=max_iterations or config.rlm_max_iterations,
-            max_depth=config.rlm_max_depth if max_depth is None else max_depth,
-            max_output_chars=max_output or config.rlm_max_output_chars,
-            max_tokens=config.rlm_max_tokens,
-        )
+        with bad_options("rlm options"):
+            return RLMOptions(
+                max_iterations=max_iterations or config.rlm_max_iterations,
+                max_depth=config.rlm_max_depth if max_depth is None else max_depth,
+                max_output_chars=max_output or config.rlm_max_output_chars,
+                max_tokens=config.rlm_max_tokens,
+            )
 
     @asynccontextmanager
     async def run_context(
@@ -224,3 +227,22 @@ class Session:
         for _ in range(3):
             await asyncio.sleep(0.01)
             gc.collect()
+
+
+@asynccontextmanager
+async def using(
+    session: Session | None,
+    settings: Settings | None,
+    store: Store | None,
+    models: Backends | None,
+) -> AsyncIterator[Session]:
+    """``session`` as it is, or a new one from the other three, closed at the end."""
+    if session is None:
+        async with Session(settings, store=store, backends=models) as opened:
+            yield opened
+        return
+    if settings is not None or store is not None or models is not None:
+        raise UserInputError(
+            "pass settings, store and models to Session(...) or to the function, not both"
+        )
+    yield session
