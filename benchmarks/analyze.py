@@ -28,8 +28,7 @@ from rich.table import Table
 from sklearn import datasets
 
 from benchmarks._report import write
-from codeloop.cli._context import AppContext
-from codeloop.cli.orchestrate import run_context
+from codeloop.api import Session
 from codeloop.config import Settings
 from codeloop.models.types import ModelRequest
 from codeloop.orchestrate import Analyzer, CodegenOptions, RunContext, sample_data
@@ -182,10 +181,10 @@ async def main(
     selected: list[Task], retries: int, baseline: bool, max_tokens: int, timeout_s: float
 ) -> dict[str, Any]:
     frames = load_frames()
-    app = AppContext(bench_settings(timeout_s))
+    app = Session(bench_settings(timeout_s))
     rows: list[dict[str, Any]] = []
     console = Console()
-    async with run_context(app) as runs:
+    async with app.run_context() as runs:
         analyzer = Analyzer(runs, CodegenOptions(max_retries=retries, max_tokens=max_tokens))
         for index, task in enumerate(selected, 1):
             frame = frames[task.dataset]

@@ -32,8 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks._report import write
-from codeloop.cli._context import AppContext
-from codeloop.cli.orchestrate import _program_limits, run_context
+from codeloop.api import Session
 from codeloop.config import Settings
 from codeloop.models.types import ModelRequest
 from codeloop.orchestrate import RecursiveLM, RLMOptions, RunContext
@@ -139,10 +138,10 @@ async def direct(runs: RunContext, case: Case) -> dict[str, Any]:
 
 
 async def codeloop_rlm(
-    runs: RunContext, case: Case, app: AppContext, iterations: int
+    runs: RunContext, case: Case, app: Session, iterations: int
 ) -> dict[str, Any]:
     options = RLMOptions(max_iterations=iterations, max_output_chars=1500, max_tokens=400)
-    report = await RecursiveLM(runs, options, _program_limits(app)).solve(
+    report = await RecursiveLM(runs, options, app.program_limits()).solve(
         case.question, case.context
     )
     return {
@@ -210,11 +209,11 @@ def rlms_answer(base_url: str, case: Case, iterations: int) -> dict[str, Any]:
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings()
     models = settings.models.model_copy(update={"timeout_s": float(args.timeout)})
-    app = AppContext(settings.model_copy(update={"models": models}))
+    app = Session(settings.model_copy(update={"models": models}))
     cases = [make_case(t, s) for s in args.sizes for t in args.tasks]
     rows: list[dict[str, Any]] = []
     console = Console()
-    async with run_context(app) as runs:
+    async with app.run_context() as runs:
         for case in cases:
             row: dict[str, Any] = {"task": case.task, "size": case.size, "truth": case.truth}
             for method in args.methods:

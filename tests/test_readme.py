@@ -65,3 +65,16 @@ def test_every_other_readme_command_exists_and_parses(
         assert code == 0, command
         for option in (w.split("=")[0] for w in argv if w.startswith("--")):
             assert option in out, f"{command}: {option} is not an option of {' '.join(sub)}"
+
+
+def test_the_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's Python blocks run as written (scripted models, the real sandbox); the roles'
+    models are scripted too, so the example never depends on the embedded model."""
+    script = tmp_path / "unused.json"
+    script.write_text("[]")
+    for role in ("PLANNER", "CODER", "WORKER"):
+        monkeypatch.setenv(f"CODELOOP_MODELS__{role}", f"scripted:{script}")
+    blocks = re.findall(r"```python\n(.*?)\n```\n", README, flags=re.S)
+    assert len(blocks) == 1
+    assert "from codeloop import api" in blocks[0]
+    exec(compile(blocks[0], "README.md", "exec"), {})

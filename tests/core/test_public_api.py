@@ -5,6 +5,32 @@ import importlib
 import pytest
 
 SURFACE = {
+    "codeloop": ["__version__", "api"],
+    "codeloop.api": [
+        "Backends",
+        "Reply",
+        "Session",
+        "analyze",
+        "analyze_sync",
+        "ask",
+        "ask_sync",
+        "budget_settings",
+        "data_format",
+        "generate",
+        "generate_sync",
+        "kg_generate",
+        "kg_generate_sync",
+        "load_settings",
+        "orchestrate",
+        "orchestrate_sync",
+        "patterns_search",
+        "patterns_search_sync",
+        "reference",
+        "rlm",
+        "rlm_sync",
+        "run_program",
+        "run_program_sync",
+    ],
     "codeloop.store": [
         "CheckpointStore",
         "Database",

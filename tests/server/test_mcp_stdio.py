@@ -124,7 +124,9 @@ async def test_mcp_client_lists_and_calls_every_tool(tmp_path: Path) -> None:
         assert [t["name"] for t in generated["tests_discarded"]] == ["test_wrong"]
         bad = await session.call_tool("generate", {"description": "x", "samples": 99})
         assert bad.is_error is True
-        assert "samples must be 1..16" in bad.content[0].text
+        assert "bad generation options: samples: Input should be less than or equal to 16" in (
+            bad.content[0].text
+        )
 
         plan = _data(
             await session.call_tool(

@@ -8,37 +8,15 @@ from typing import Annotated
 
 import typer
 
+from codeloop import api
 from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json, err_console
-from codeloop.errors import CodeloopError
-from codeloop.models import (
-    ManagedModel,
-    ModelFactory,
-    ModelRequest,
-    ModelResponse,
-    RecordingModel,
-)
-from codeloop.store import Trace
 
 __all__ = ["register"]
 
 
-async def _stream(
-    model: ManagedModel, request: ModelRequest, *, show: bool, factory: ModelFactory
-) -> ModelResponse:
-    final: ModelResponse | None = None
-    try:
-        async for item in model.stream(request):
-            if isinstance(item, ModelResponse):
-                final = item
-            elif show:
-                console.print(item, end="", markup=False, highlight=False, soft_wrap=True)
-    finally:
-        await factory.aclose()
-    if show:
-        console.print()
-    assert final is not None
-    return final
+def _show(piece: str) -> None:
+    console.print(piece, end="", markup=False, highlight=False, soft_wrap=True)
 
 
 def ask(
@@ -62,25 +40,31 @@ def ask(
     Example: codeloop ask "Write is_prime(n) in Python" --model local:qwen2.5-coder-0.5b
     """
     app = app_context(ctx)
-    request = ModelRequest.of(prompt, system=system, temperature=temperature, max_tokens=max_tokens)
-    runs = app.store.runs
-    run_id = runs.start_run("ask", {"prompt": prompt, "model": model or "coder"})
-    managed = app.models.build(model or "coder", trace=Trace(runs, run_id))
-    try:
-        if record is not None:
-            managed = managed.with_backend(RecordingModel(managed.backend, record))
-        response = asyncio.run(_stream(managed, request, show=not json_output, factory=app.models))
-    except CodeloopError as exc:
-        runs.finish_run(run_id, "error", error=f"{type(exc).__name__}: {exc}")
-        raise
-    runs.finish_run(run_id, "ok", {"text": response.text})
+
+    async def go() -> api.Reply:
+        try:
+            return await api.ask(
+                prompt,
+                model=model,
+                system=system,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                on_text=None if json_output else _show,
+                record=record,
+                session=app,
+            )
+        finally:
+            await app.models.aclose()
+
+    reply = asyncio.run(go())
     if json_output:
-        emit_json({"run_id": run_id, **response.model_dump(mode="json")})
+        emit_json(reply)
         return
-    usage = response.usage
+    console.print()
+    usage = reply.usage
     err_console.print(
-        f"[dim]{response.model} · {usage.input_tokens} in / {usage.output_tokens} out tokens"
-        f" · ${response.cost_usd:.4f} · {response.latency_s:.2f}s · run {run_id}[/dim]"
+        f"[dim]{reply.model} · {usage.input_tokens} in / {usage.output_tokens} out tokens"
+        f" · ${reply.cost_usd:.4f} · {reply.latency_s:.2f}s · run {reply.run_id}[/dim]"
     )
 
 

@@ -14,7 +14,8 @@ import typer
 from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 
-from codeloop.cli._context import AppContext, app_context
+from codeloop.api import Session
+from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json
 from codeloop.errors import CodeloopError
 from codeloop.models import EMBEDDED_MODELS, verify_gguf
@@ -57,7 +58,7 @@ def _tool(name: str, argv: list[str], fix: str, *, required: bool = True) -> Che
     )
 
 
-def _python(_: AppContext) -> Check:
+def _python(_: Session) -> Check:
     ok = sys.version_info >= (3, 11)
     return Check(
         name="python",
@@ -67,7 +68,7 @@ def _python(_: AppContext) -> Check:
     )
 
 
-def _store(app: AppContext) -> Check:
+def _store(app: Session) -> Check:
     try:
         migrations = app.store.db.applied_migrations
     except CodeloopError as exc:
@@ -79,7 +80,7 @@ def _store(app: AppContext) -> Check:
     )
 
 
-def _model(app: AppContext) -> Check:
+def _model(app: Session) -> Check:
     asset = EMBEDDED_MODELS["qwen2.5-coder-0.5b"]
     path = app.settings.model_dir / asset.filename
     if not path.exists():
@@ -93,7 +94,7 @@ def _model(app: AppContext) -> Check:
     return Check(name="embedded model", ok=True, detail=f"local:{asset.name} verified ({path})")
 
 
-def _llama(_: AppContext) -> Check:
+def _llama(_: Session) -> Check:
     try:
         version = importlib.metadata.version("llama-cpp-python")
     except importlib.metadata.PackageNotFoundError:
@@ -109,7 +110,7 @@ def _llama(_: AppContext) -> Check:
 OPTIONAL_LAYERS = ("landlock", "unshare (fallback)")
 
 
-def _sandbox_layers(_: AppContext) -> list[Check]:
+def _sandbox_layers(_: Session) -> list[Check]:
     """Each isolation layer of the sandbox, probed by starting a real worker."""
     return [
         Check(
@@ -123,7 +124,7 @@ def _sandbox_layers(_: AppContext) -> list[Check]:
     ]
 
 
-CHECKS: tuple[Callable[[AppContext], Check | list[Check]], ...] = (
+CHECKS: tuple[Callable[[Session], Check | list[Check]], ...] = (
     _python,
     _store,
     _model,
@@ -142,7 +143,7 @@ CHECKS: tuple[Callable[[AppContext], Check | list[Check]], ...] = (
 )
 
 
-def run_checks(app: AppContext) -> list[Check]:
+def run_checks(app: Session) -> list[Check]:
     checks: list[Check] = []
     for check in CHECKS:
         result = check(app)

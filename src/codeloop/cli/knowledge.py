@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from codeloop import api
 from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json
 from codeloop.errors import UserInputError
@@ -181,8 +182,6 @@ def gen(
 
     Example: codeloop kg gen --template builder --param Type=Config --param "fields=host: String"
     """
-    from codeloop.knowledge import GenerateRequest, Generator
-
     if scope not in ("fn", "struct", "enum", "trait", "impl", "module", "file"):
         raise UserInputError(
             f"--scope {scope!r} is not one of fn, struct, enum, trait, impl, module, file"
@@ -194,20 +193,18 @@ def gen(
             "name a TARGET entity or pass --template NAME (see `codeloop kg templates`)"
         )
     app = app_context(ctx)
-    request = GenerateRequest.model_validate(
-        {
-            "target": target,
-            "scope": scope,
-            "lang": lang,
-            "template": template,
-            "params": _params(param or []),
-            "fill_bodies": fill_bodies,
-            "format": not no_format,
-        }
+    work = api.kg_generate(
+        target,
+        template=template,
+        params=_params(param or []),
+        scope=scope,
+        lang=lang,
+        fill_bodies=fill_bodies,
+        format=not no_format,
+        model=model,
+        session=app,
     )
-    filler = app.models.build(model) if fill_bodies else None
-    generator = Generator(app.code_graph, app.templates, filler)
-    generated = asyncio.run(_closing(generator.generate(request), app.models))
+    generated = asyncio.run(_closing(work, app.models) if fill_bodies else work)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(generated.source, encoding="utf-8")

@@ -4,12 +4,10 @@ programs: programs that call models."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -17,27 +15,11 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
-from codeloop.cli._context import AppContext, app_context
+from codeloop import api
+from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json, err_console
-from codeloop.config import BudgetSettings
 from codeloop.errors import UserInputError
-from codeloop.orchestrate import (
-    Analyzer,
-    Attempt,
-    CodegenOptions,
-    DataFormat,
-    ModelRouter,
-    Orchestrator,
-    ProgramRunner,
-    RecursiveLM,
-    RLMOptions,
-    RunContext,
-    detect_format,
-    get_codegen_reference,
-    language_of,
-    sandbox_policy,
-)
-from codeloop.sandbox import IsolatedSandbox, Limits
+from codeloop.orchestrate import Attempt, language_of
 from codeloop.store import StepRecord
 
 __all__ = ["register", "run_scheme"]
@@ -47,7 +29,6 @@ FormatOption = Annotated[
     str | None, typer.Option("--format", help="json, jsonl, csv or text (default: detected).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
-ROLES = ("planner", "coder", "worker")
 
 
 def _read(path: str) -> tuple[str, str]:
@@ -62,90 +43,11 @@ def _read(path: str) -> tuple[str, str]:
         raise UserInputError(f"cannot read {path} as UTF-8 text: {exc}") from exc
 
 
-def _format(text: str, name: str, given: str | None) -> DataFormat:
-    if given is None:
-        return detect_format(text, name)
-    if given not in ("json", "jsonl", "csv", "text"):
-        raise UserInputError(f"unknown --format {given!r}: use json, jsonl, csv or text")
-    return given  # type: ignore[return-value]
-
-
-def _program_limits(app: AppContext) -> Limits:
-    settings = app.settings
-    base = Limits.from_settings(settings.sandbox)
-    return base.model_copy(
-        update={
-            "wall_s": max(base.wall_s, settings.orchestrate.program_wall_s),
-            "cpu_s": max(base.cpu_s, settings.orchestrate.program_cpu_s),
-            "memory_mb": max(base.memory_mb, 1024),
-        }
-    )
-
-
-def _options(app: AppContext, retries: int | None) -> CodegenOptions:
-    config = app.settings.orchestrate
-    return CodegenOptions(
-        result_var=config.result_var,
-        max_retries=config.max_retries if retries is None else retries,
-        max_tokens=config.codegen_max_tokens,
-        retry_temperature=config.retry_temperature,
-    )
-
-
-def _rlm_options(
-    app: AppContext,
-    *,
-    max_iterations: int | None = None,
-    max_depth: int | None = None,
-    max_output: int | None = None,
-) -> RLMOptions:
-    """The RLM options from settings, with what the command line overrides (0 or none = settings,
-    except ``max_depth``, where 0 is a depth)."""
-    config = app.settings.orchestrate
-    return RLMOptions(
-        max_iterations=max_iterations or config.rlm_max_iterations,
-        max_depth=config.rlm_max_depth if max_depth is None else max_depth,
-        max_output_chars=max_output or config.rlm_max_output_chars,
-        max_tokens=config.rlm_max_tokens,
-    )
-
-
-@asynccontextmanager
-async def run_context(
-    app: AppContext,
-    budget: BudgetSettings | None = None,
-    observer: Callable[[StepRecord], None] | None = None,
-) -> AsyncIterator[RunContext]:
-    """The services of one command: models by role (and the alias table), sandbox, store."""
-    router = ModelRouter(
-        {role: app.models.build(role) for role in ROLES},
-        aliases=app.settings.orchestrate.aliases,
-        resolve=app.models.build,
-    )
-    limits = _program_limits(app)
-    async with IsolatedSandbox.from_settings(app.settings.sandbox, limits=limits) as sandbox:
-        yield RunContext(
-            router=router,
-            sandbox=sandbox,
-            store=app.store,
-            budget=budget or app.settings.budget,
-            limits=limits,
-            policy=sandbox_policy,
-            observer=observer,
-        )
-    # killed workers' pipe transports close on the next loop turns; let them, before the loop ends
-    for _ in range(3):
-        await asyncio.sleep(0.01)
-        gc.collect()
-
-
-def _run_with_progress(
-    app: AppContext,
-    work: Callable[[RunContext], Awaitable[Report]],
-    *,
-    quiet: bool,
-    budget: BudgetSettings | None = None,
+def _with_status(
+    work: Callable[[Callable[[StepRecord], None]], Awaitable[Report]], *, quiet: bool
 ) -> Report:
+    """Run ``work`` with a spinner that shows each step as it is recorded."""
+
     async def main() -> Report:
         with console.status("starting", spinner="dots") as status:
             count = 0
@@ -156,8 +58,7 @@ def _run_with_progress(
                 if not quiet:
                     status.update(f"step {count}: {step.kind} · {step.name}")
 
-            async with run_context(app, budget, observe) as runs:
-                return await work(runs)
+            return await work(observe)
 
     return asyncio.run(main())
 
@@ -198,11 +99,11 @@ def analyze(
     """
     app = app_context(ctx)
     text, name = _read(data)
-    fmt = _format(text, name, data_format)
-    options = _options(app, retries)
-    report = _run_with_progress(
-        app,
-        lambda runs: Analyzer(runs, options).analyze(text, fmt, task),
+    fmt = api.data_format(text, data_format, name)
+    report = _with_status(
+        lambda observe: api.analyze(
+            text, task, format=fmt, retries=retries, on_step=observe, session=app
+        ),
         quiet=json_output,
     )
     if json_output:
@@ -242,20 +143,21 @@ def orchestrate(
     """
     app = app_context(ctx)
     text, name = _read(data)
-    fmt = _format(text, name, data_format)
-    options = _options(app, retries)
-    base = app.settings.budget
-    budget = BudgetSettings(
-        max_calls=base.max_calls if max_calls is None else max_calls,
-        max_tokens=base.max_tokens if max_tokens is None else max_tokens,
-        max_cost_usd=base.max_cost_usd if max_cost is None else max_cost,
-        max_seconds=base.max_seconds if max_seconds is None else max_seconds,
-    )
-    report = _run_with_progress(
-        app,
-        lambda runs: Orchestrator(runs, options).orchestrate(text, fmt, goal),
+    fmt = api.data_format(text, data_format, name)
+    report = _with_status(
+        lambda observe: api.orchestrate(
+            text,
+            goal,
+            format=fmt,
+            max_calls=max_calls,
+            max_tokens=max_tokens,
+            max_cost=max_cost,
+            max_seconds=max_seconds,
+            retries=retries,
+            on_step=observe,
+            session=app,
+        ),
         quiet=json_output,
-        budget=budget,
     )
     if json_output:
         emit_json(report)
@@ -293,19 +195,19 @@ def rlm(
     """
     app = app_context(ctx)
     text, _ = _read(context_file)
-    options = _rlm_options(
-        app, max_iterations=max_iterations, max_depth=max_depth, max_output=max_output
-    )
-    base = app.settings.budget
-    budget = base.model_copy(
-        update={k: v for k, v in (("max_calls", max_calls), ("max_seconds", max_seconds)) if v}
-    )
-    limits = _program_limits(app)
-    report = _run_with_progress(
-        app,
-        lambda runs: RecursiveLM(runs, options, limits).solve(question, text),
+    report = _with_status(
+        lambda observe: api.rlm(
+            text,
+            question,
+            max_iterations=max_iterations,
+            max_depth=max_depth,
+            max_output=max_output,
+            max_calls=max_calls,
+            max_seconds=max_seconds,
+            on_step=observe,
+            session=app,
+        ),
         quiet=json_output,
-        budget=budget,
     )
     if json_output:
         emit_json(report)
@@ -335,10 +237,9 @@ def run_scheme(
     app = app_context(ctx)
     source, name = _read(str(program))
     context: str | None = _read(str(context_file))[0] if context_file else None
-    report = _run_with_progress(
-        app,
-        lambda runs: ProgramRunner(runs, limits=runs.limits).run(
-            source, language=language_of(name), context=context
+    report = _with_status(
+        lambda observe: api.run_program(
+            source, language=language_of(name), context=context, on_step=observe, session=app
         ),
         quiet=json_output,
     )
@@ -361,10 +262,7 @@ def reference(
 
     Example: codeloop reference --language scheme
     """
-    if language not in ("python", "scheme"):
-        raise UserInputError(f"unknown language {language!r}: use python or scheme")
-    lang: Literal["python", "scheme"] = "python" if language == "python" else "scheme"
-    console.print(get_codegen_reference(lang), markup=False, highlight=False, soft_wrap=True)
+    console.print(api.reference(language), markup=False, highlight=False, soft_wrap=True)
 
 
 def serve(
@@ -387,8 +285,6 @@ def serve(
     Example: codeloop serve            (stdio, for an MCP client's config)
              codeloop serve --http --port 8000
     """
-    from codeloop.cli.pipeline import generate
-    from codeloop.pipeline import GenerationReport, PipelineOptions
     from codeloop.server import ServerServices, build_server
     from codeloop.server.http import serve_http
 
@@ -397,27 +293,9 @@ def serve(
         raise UserInputError("--token must be at least 16 characters: use a long random string")
     serve_settings = app.settings.serve.model_copy(update={"token": token} if token else {})
 
-    async def generate_code(
-        description: str, language: str | None, pattern: str | None, samples: int, rounds: int
-    ) -> tuple[str, GenerationReport]:
-        options = PipelineOptions(samples=samples, rounds=rounds)
-        return await generate(app, description, language=language, pattern=pattern, options=options)
-
     async def main() -> None:
-        async with run_context(app) as runs:
-            # a reply carries the program's output: keep it well under MCP clients' message cap
-            reply_limits = (runs.limits or _program_limits(app)).model_copy(
-                update={"output_bytes": app.settings.serve.max_output_bytes}
-            )
-            services = ServerServices(
-                runs=runs,
-                codegen=_options(app, None),
-                rlm=_rlm_options(app),
-                program_limits=reply_limits,
-                rlm_limits=runs.limits,
-                generate=generate_code,
-            )
-            server = build_server(services)
+        async with app.run_context() as runs:
+            server = build_server(ServerServices(app, runs))
             if http:
                 await serve_http(
                     server,

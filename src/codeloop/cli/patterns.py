@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.table import Table
 
-from codeloop.cli._context import AppContext, app_context
+from codeloop import api
+from codeloop.api import Session
+from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json
 from codeloop.errors import UserInputError
 
@@ -82,9 +85,10 @@ def search_cmd(
     """
     if (like is None) == (text is None):
         raise UserInputError("give exactly one of --like FILE[:SYMBOL] or --text 'code'")
-    service = app_context(ctx).patterns
-    unit = service.unit(like) if like else service.text_unit(text or "", _lang(language))
-    _show_hits(service.search_vector(service.encoder.encode(unit), k), as_json)
+    hits = api.patterns_search(
+        text, like=like, language=_lang(language), k=k, session=app_context(ctx)
+    )
+    _show_hits(asyncio.run(hits), as_json)
 
 
 def analogy_cmd(
@@ -190,7 +194,7 @@ def _lang(value: str | None) -> Literal["python", "rust"] | None:
     return "python" if value == "python" else "rust"
 
 
-def _run_units(ctx: AppContext) -> list[Unit]:
+def _run_units(ctx: Session) -> list[Unit]:
     """Code of finished runs whose result carries ``code`` and ``language``."""
     units: list[Unit] = []
     parsers = ctx.patterns.parsers

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import difflib
 import shlex
-from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -18,14 +17,16 @@ from rich.status import Status
 from rich.syntax import Syntax
 from rich.table import Table
 
+from codeloop import api
+from codeloop.api import Session
 from codeloop.cli._batch import gen_task_fn, load_gen_tasks
-from codeloop.cli._context import AppContext, app_context
+from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json, err_console
 from codeloop.errors import CodeloopError, ModelError, UserInputError, ValidationFailed
 from codeloop.executors import BatchReport, BatchRunner, build_executor
 from codeloop.lang import LANGUAGES, get_language
 from codeloop.models import Budget, ManagedModel
-from codeloop.pipeline import GenerationReport, PatternLibrary, Pipeline, PipelineOptions
+from codeloop.pipeline import GenerationReport
 from codeloop.pipeline.humaneval import (
     HumanEvalResult,
     load_problems,
@@ -46,9 +47,8 @@ ModelOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 
 
-def _model(app: AppContext, name: str | None, run_id: str, max_tokens: int | None) -> ManagedModel:
-    budget = Budget(app.settings.budget.model_copy(update={"max_tokens": max_tokens}))
-    return app.models.build(name or "coder", budget=budget, trace=Trace(app.store.runs, run_id))
+def _model(app: Session, name: str | None, run_id: str) -> ManagedModel:
+    return app.model(name, budget=Budget(app.settings.budget), trace=Trace(app.store.runs, run_id))
 
 
 def _file_diff(path: Path, new: str) -> str:
@@ -170,8 +170,6 @@ def gen(
         raise UserInputError(
             "--backend and --resume apply to --batch only: add --batch FILE or drop them"
         )
-    library = PatternLibrary.load(patterns or [])
-    options = PipelineOptions(samples=samples, rounds=rounds, generate_tests=tests)
     status = Status("analyze", console=err_console)
 
     def progress(stage: str, detail: str) -> None:
@@ -181,61 +179,28 @@ def gen(
     if not json_output:
         status.start()
     try:
-        run_id, report = asyncio.run(
-            generate(
-                app,
+        report = asyncio.run(
+            api.generate(
                 description,
                 language=lang,
                 pattern=pattern,
-                library=library,
-                options=options,
-                model=model,
+                pattern_dirs=patterns or [],
+                samples=samples,
+                rounds=rounds,
+                tests=tests,
                 max_tokens=max_tokens,
+                model=model,
                 progress=progress,
+                session=app,
             )
         )
     finally:
         status.stop()
-    _show_gen(report, out, run_id, write=write, json_output=json_output)
+    _show_gen(report, out, write=write, json_output=json_output)
 
 
-async def generate(
-    app: AppContext,
-    description: str,
-    *,
-    language: str | None = None,
-    pattern: str | None = None,
-    library: PatternLibrary | None = None,
-    options: PipelineOptions | None = None,
-    model: str | None = None,
-    max_tokens: int | None = None,
-    progress: Callable[[str, str], None] | None = None,
-) -> tuple[str, GenerationReport]:
-    """One generation recorded as a ``gen`` run; shared by ``codeloop gen`` and the MCP server."""
-    runs = app.store.runs
-    request = {"description": description, "lang": language, "model": model}
-    run_id = runs.start_run("gen", request)
-    try:
-        pipeline = Pipeline(
-            _model(app, model, run_id, max_tokens),
-            app.runner,
-            library=library or PatternLibrary.load([]),
-            options=options or PipelineOptions(),
-            progress=progress,
-        )
-        report = await pipeline.run(description, language=language, pattern=pattern)
-    except CodeloopError as exc:
-        runs.finish_run(run_id, "error", error=f"{type(exc).__name__}: {exc}")
-        raise
-    runs.finish_run(
-        run_id, "ok" if report.status == "ok" else "error", report.model_dump(mode="json")
-    )
-    return run_id, report
-
-
-def _show_gen(
-    report: GenerationReport, out: Path, run_id: str, *, write: bool, json_output: bool
-) -> None:
+def _show_gen(report: GenerationReport, out: Path, *, write: bool, json_output: bool) -> None:
+    run_id = report.run_id
     targets = {out / name: text for name, text in report.files.items()}
     write = write and report.status == "ok"  # code that failed its checks is shown, never written
     if write:
@@ -243,7 +208,7 @@ def _show_gen(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
     if json_output:
-        emit_json({"run_id": run_id, "written": write, **report.model_dump(mode="json")})
+        emit_json({"written": write, **report.model_dump(mode="json")})
     else:
         for path, text in targets.items():
             diff = _file_diff(path, text) if not write else ""
@@ -267,7 +232,7 @@ def _show_gen(
 
 
 def _gen_batch(
-    app: AppContext, path: Path, backend: str | None, resume: str | None, *, json_output: bool
+    app: Session, path: Path, backend: str | None, resume: str | None, *, json_output: bool
 ) -> None:
     if backend not in (None, "local", "ray"):
         raise UserInputError(f"unknown backend {backend!r}: use --backend local or ray")
@@ -388,7 +353,7 @@ def refactor(
     runs = app.store.runs
     run_id = runs.start_run("refactor", {"file": str(file), "instruction": instruction})
     try:
-        managed = _model(app, model, run_id, None)
+        managed = _model(app, model, run_id)
         refactorer = Refactorer(
             managed, app.runner, get_language(language), samples=samples, rounds=rounds
         )
@@ -462,7 +427,7 @@ def humaneval(
     problems = select_problems(load_problems(), split, limit=limit, seed=seed)  # type: ignore[arg-type]
     runs = app.store.runs
     run_id = runs.start_run("bench-humaneval", {"split": split, "mode": mode, "limit": limit})
-    managed = _model(app, model, run_id, None)
+    managed = _model(app, model, run_id)
     done: list[bool] = []
     with err_console.status("humaneval", spinner="dots") as status:
 

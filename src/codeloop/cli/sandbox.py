@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from codeloop.cli._context import AppContext, app_context
+from codeloop.api import Session
+from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json, err_console
 from codeloop.errors import UserInputError
 from codeloop.models.budget import Budget
@@ -59,7 +60,7 @@ class _LazyModel:
 
 
 async def _run(
-    app: AppContext,
+    app: Session,
     program: str,
     context: Any,
     limits: Limits,

@@ -61,10 +61,23 @@ class ModelFactory:
         key = str(name)
         if key not in self._backends:
             self._backends[key] = self._backend(name)
+        return self.wrap(key, self._backends[key], budget=budget, trace=trace)
+
+    def wrap(
+        self,
+        name: str,
+        backend: Model,
+        *,
+        budget: Budget | None = None,
+        trace: Trace | None = None,
+        cached: bool = True,
+    ) -> ManagedModel:
+        """``backend`` behind the shared wrapper, with the settings' policy and the limiter of
+        ``name``; ``cached=False`` for a backend the caller built (its replies are its own)."""
         settings = self.settings
         return ManagedModel(
-            key,
-            self._backends[key],
+            name,
+            backend,
             policy=CallPolicy(
                 timeout_s=settings.timeout_s,
                 max_retries=settings.max_retries,
@@ -72,8 +85,8 @@ class ModelFactory:
                 backoff_max_s=settings.backoff_max_s,
                 cache_ttl_s=settings.cache_ttl_s,
             ),
-            limiter=self._limiters.setdefault(key, asyncio.Semaphore(settings.concurrency)),
-            cache=self._cache,
+            limiter=self._limiters.setdefault(name, asyncio.Semaphore(settings.concurrency)),
+            cache=self._cache if cached else None,
             budget=budget,
             prices=self._prices,
             trace=trace,

@@ -98,6 +98,7 @@ class GenerationReport(_Model):
 
     status: Status = "failed"
     message: str = ""
+    run_id: str | None = None  # set by the edge that records the run in the store
     description: str
     language: str
     pattern: str | None = None

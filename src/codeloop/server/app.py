@@ -16,43 +16,43 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
+from codeloop import api
+from codeloop.api import Session
 from codeloop.config import BudgetSettings
 from codeloop.errors import CodeloopError
 from codeloop.orchestrate import (
     Analyzer,
-    CodegenOptions,
     Orchestrator,
     ProgramRunner,
     RecursiveLM,
-    RLMOptions,
     RunContext,
     detect_format,
     get_codegen_reference,
 )
-from codeloop.pipeline import GenerationReport
 from codeloop.sandbox.limits import Limits
 from codeloop.store import StepRecord
 
 __all__ = ["ServerServices", "build_server"]
 
 Report = TypeVar("Report", bound=BaseModel)
-# description, language, pattern, samples, rounds -> (run id, report)
-GenerateFunction = Callable[
-    [str, str | None, str | None, int, int], Awaitable[tuple[str, GenerationReport]]
-]
 Format = Literal["json", "jsonl", "csv", "text"]
 
 
 @dataclass
 class ServerServices:
-    """What the tools need, built once by the edge that starts the server."""
+    """What the tools run on: the session that built the services, and one run context (models,
+    sandbox, store) kept for the server's life."""
 
+    session: Session
     runs: RunContext
-    codegen: CodegenOptions
-    rlm: RLMOptions
-    program_limits: Limits | None = None
-    rlm_limits: Limits | None = None
-    generate: GenerateFunction | None = None
+
+    @property
+    def program_limits(self) -> Limits | None:
+        """A reply carries the program's output: keep it well under MCP clients' message cap."""
+        if self.runs.limits is None:
+            return None
+        cap = self.session.settings.serve.max_output_bytes
+        return self.runs.limits.model_copy(update={"output_bytes": cap})
 
 
 def _context_value(data: str) -> Any:
@@ -94,14 +94,6 @@ async def _with_progress(
     return report.model_dump(mode="json")
 
 
-def _budget(
-    max_calls: int | None, max_tokens: int | None, max_seconds: float | None, base: BudgetSettings
-) -> BudgetSettings:
-    pairs = (("max_calls", max_calls), ("max_tokens", max_tokens), ("max_seconds", max_seconds))
-    update = {k: v for k, v in pairs if v is not None}
-    return base.model_copy(update=update)
-
-
 def build_server(services: ServerServices) -> MCPServer:
     """An MCP server whose tools run on ``services``."""
     server: MCPServer = MCPServer(
@@ -125,12 +117,11 @@ def build_server(services: ServerServices) -> MCPServer:
 
         `context` (JSON or text) becomes the program's `context` variable.
         """
-        runner = ProgramRunner
         return await _with_progress(
             ctx,
             services,
             None,
-            lambda runs: runner(runs, limits=services.program_limits).run(
+            lambda runs: ProgramRunner(runs, limits=services.program_limits).run(
                 source, language=language, context=_context_value(context)
             ),
         )
@@ -145,17 +136,18 @@ def build_server(services: ServerServices) -> MCPServer:
     ) -> dict[str, Any]:
         """Verified generation: code and tests that parse, are lint-clean, follow the pattern and
         passed their tests in the sandbox, with a report per stage. Nothing is written to disk."""
-        if services.generate is None:
-            raise ToolError("this server was started without code generation")
-        if not 1 <= samples <= 16 or not 0 <= rounds <= 5:
-            raise ToolError("samples must be 1..16 and rounds 0..5")
         try:
-            run_id, report = await services.generate(
-                description, language, pattern, samples, rounds
+            report = await api.generate(
+                description,
+                language=language,
+                pattern=pattern,
+                samples=samples,
+                rounds=rounds,
+                session=services.session,
             )
         except CodeloopError as exc:
             raise ToolError(f"{type(exc).__name__}: {exc}") from exc
-        return {"run_id": run_id, **report.model_dump(mode="json")}
+        return report.model_dump(mode="json")
 
     @server.tool()
     async def analyze(
@@ -167,7 +159,9 @@ def build_server(services: ServerServices) -> MCPServer:
             ctx,
             services,
             None,
-            lambda runs: Analyzer(runs, services.codegen).analyze(data, data_format, task),
+            lambda runs: Analyzer(runs, services.session.codegen_options()).analyze(
+                data, data_format, task
+            ),
         )
 
     @server.tool()
@@ -184,12 +178,19 @@ def build_server(services: ServerServices) -> MCPServer:
         """Meta-orchestration: a planner picks strategy A/B/C and writes the program; the budget
         (calls, tokens, seconds) is enforced."""
         data_format = format or detect_format(data)
-        budget = _budget(max_calls, max_tokens, max_seconds, services.runs.budget)
+        budget = api.budget_settings(
+            services.runs.budget,
+            max_calls=max_calls,
+            max_tokens=max_tokens,
+            max_seconds=max_seconds,
+        )
         return await _with_progress(
             ctx,
             services,
             budget,
-            lambda runs: Orchestrator(runs, services.codegen).orchestrate(data, data_format, goal),
+            lambda runs: Orchestrator(runs, services.session.codegen_options()).orchestrate(
+                data, data_format, goal
+            ),
         )
 
     @server.tool()
@@ -200,14 +201,12 @@ def build_server(services: ServerServices) -> MCPServer:
         max_iterations: int | None = None,
     ) -> dict[str, Any]:
         """Recursive language model: answer `question` over a context of any size."""
-        options = services.rlm
-        if max_iterations is not None:
-            options = options.model_copy(update={"max_iterations": max_iterations})
+        options = services.session.rlm_options(max_iterations=max_iterations)
         return await _with_progress(
             ctx,
             services,
             None,
-            lambda runs: RecursiveLM(runs, options, services.rlm_limits).solve(
+            lambda runs: RecursiveLM(runs, options, runs.limits).solve(
                 question, _context_value(context)
             ),
         )
