@@ -24,6 +24,26 @@ async def test_lint_fix_format_round_trip() -> None:
     assert (await py.lint(formatted)).diagnostics == ()
 
 
+async def test_fix_applies_the_fixes_small_models_need_but_not_b006() -> None:
+    code = (
+        "def f(items: list[int], seen: list[int] = []) -> bool:\n"
+        "    unused = 5\n"
+        "    total = 0\n"
+        "    for i in range(len(items)):\n"
+        "        total += 1\n"
+        "    if total > 3:\n"
+        "        return True\n"
+        "    else:\n"
+        "        return False\n"
+    )
+    py = PythonSupport()
+    fixed = await py.format(await py.fix(code))
+    remaining = [d.code for d in (await py.lint(fixed)).diagnostics]
+    assert remaining == ["B006"]
+    assert "unused" not in fixed
+    assert "return total > 3" in fixed
+
+
 async def test_typecheck_gives_mypy_code_and_line() -> None:
     result = await PythonSupport().typecheck("def f(a: int) -> str:\n    return a\n")
     (diag,) = result.errors

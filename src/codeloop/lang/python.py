@@ -23,6 +23,13 @@ __all__ = ["RUFF_RULES", "PythonSupport"]
 RUFF_RULES = "E,F,W,I,B,UP,SIM,C4,RET,PLE"
 RUFF_IGNORE = "E501"
 _RULE_ARGS = ("--select", RUFF_RULES, "--ignore", RUFF_IGNORE)
+#: Fixes ruff calls unsafe that are applied to generated code anyway: the candidate is type-checked
+#: and run against its tests after fixing, so a fix that changed behaviour is caught there.
+#: (B006's fix is left out: it gives an argument a ``None`` default its annotation refuses.)
+_GENERATED_CODE_FIXES = (
+    "--config",
+    'lint.extend-safe-fixes = ["F841", "B007", "SIM", "C4", "RET", "UP"]',
+)
 
 _RESULT = re.compile(r"^(PASSED|FAILED|ERROR) (\S+?)::(\S+)(?: - (.*))?$", re.MULTILINE)
 _COVERAGE = re.compile(r"^@@COVERAGE@@ (\d+(?:\.\d+)?)$", re.MULTILINE)
@@ -108,7 +115,7 @@ class PythonSupport(RunsTests):
         if self._ruff is None:
             return code
         argv = self._ruff_args("check", "--fix", "--exit-zero", "--quiet", "--no-cache")
-        argv += [*_RULE_ARGS, "--stdin-filename", "code.py", "-"]
+        argv += [*_RULE_ARGS, *_GENERATED_CODE_FIXES, "--stdin-filename", "code.py", "-"]
         with tempfile.TemporaryDirectory() as tmp:
             out = await run_tool(argv, cwd=Path(tmp), stdin=code)
         return out.stdout if out.exit_code == 0 and out.stdout.strip() else code
