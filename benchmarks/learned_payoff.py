@@ -3,9 +3,11 @@
 through the generation pipeline twice in one run: without learned templates (the baseline) and
 with the templates that library learning extracted from ``benchmarks/learned/corpus.py`` — eight
 parsers of the same house shape, none of them a task. Both arms use the same model, options and
-sandbox; arms alternate which goes first. Reported per arm: hidden-test pass rate (chosen and
-greedy candidate), tokens in/out, seconds; and, as a control, how many of the unrelated Python
-tasks of ``benchmarks/taskset`` the matcher would wrongly offer a template to.
+sandbox and pattern (typed-function: the word "record" would otherwise pick pydantic-model);
+arms alternate which goes first. Defaults suit a shared 2-core machine: the greedy candidate only
+(--samples 1 --rounds 0), no generated tests. Reported per arm: hidden-test pass rate (chosen
+and greedy candidate), tokens in/out, seconds; and, as a control, how many of the unrelated
+Python tasks of ``benchmarks/taskset`` the matcher would wrongly offer a template to.
 
     python -m benchmarks.learned_payoff                 # all ten tasks, the embedded model
     python -m benchmarks.learned_payoff --tasks 2       # a smoke run
@@ -44,7 +46,9 @@ def load_tasks() -> list[dict[str, Any]]:
     return list(tomllib.loads((HERE / "tasks.toml").read_text(encoding="utf-8"))["tasks"])
 
 
-def learn(workdir: Path, top_k: int, threshold: float) -> tuple[LearnedTemplateMatcher, dict[str, Any]]:
+def learn(
+    workdir: Path, top_k: int, threshold: float
+) -> tuple[LearnedTemplateMatcher, dict[str, Any]]:
     """``codeloop library learn`` on the corpus, into a fresh store; the matcher reads it back."""
     store = Store(workdir / "codeloop.db")
     service = PatternService(store, workdir / "patterns.npz")
@@ -94,11 +98,12 @@ async def run_arm(
     runner: SandboxRunner,
     options: PipelineOptions,
     matcher: LearnedTemplateMatcher,
+    pattern: str,
 ) -> dict[str, Any]:
     pipeline = Pipeline(
         model, runner, options=options, learned=matcher if arm == "learned" else None
     )
-    report = await pipeline.run(task["description"], language="python")
+    report = await pipeline.run(task["description"], language="python", pattern=pattern)
     lang = get_language("python")
     module = report.spec.module if report.spec else "solution"
     chosen = next((c.code for c in report.candidates if c.chosen), "")
@@ -164,6 +169,7 @@ async def main(args: argparse.Namespace) -> int:
         "model": args.model,
         "options": options.model_dump(mode="json", exclude={"limits"}),
         "threshold": args.threshold,
+        "pattern": args.pattern,
         "learning": learned,
         "control": control(matcher),
     }
@@ -172,7 +178,7 @@ async def main(args: argparse.Namespace) -> int:
         for index, task in enumerate(tasks):
             order = ARMS if index % 2 == 0 else ARMS[::-1]
             for arm in order:
-                row = await run_arm(arm, task, model, runner, options, matcher)
+                row = await run_arm(arm, task, model, runner, options, matcher, args.pattern)
                 rows.append(row)
                 print(
                     f"{row['id']:<10} {arm:<8} {'PASS' if row['passed'] else 'fail'}"
@@ -185,13 +191,9 @@ async def main(args: argparse.Namespace) -> int:
     finally:
         await factory.aclose()
     summary = summarize(rows)
-    print(
-        format_table(
-            [{"arm": arm, **summary[arm]} for arm in ARMS if arm in summary],
-            ["arm", "tasks", "pass_rate", "greedy_pass_rate", "offered_template",
-             "input_tokens", "output_tokens", "seconds", "p50_seconds", "candidates"],
-        )  # fmt: skip
-    )
+    columns = ["arm", "tasks", "pass_rate", "greedy_pass_rate", "offered_template"]
+    columns += ["input_tokens", "output_tokens", "seconds", "p50_seconds", "candidates"]
+    print(format_table([{"arm": arm, **summary[arm]} for arm in ARMS if arm in summary], columns))
     print(f"control: {payload['control']}")
     return 0
 
@@ -199,9 +201,14 @@ async def main(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10, help="how many of the ten tasks")
-    parser.add_argument("--samples", type=int, default=2)
+    parser.add_argument("--samples", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=0)
     parser.add_argument("--generate-tests", action="store_true")
+    parser.add_argument(
+        "--pattern",
+        default="typed-function",
+        help="the pipeline pattern of both arms ('record' alone would select pydantic-model)",
+    )
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--threshold", type=float, default=0.3)
     parser.add_argument("--model", default="local:qwen2.5-coder-0.5b")

@@ -17,6 +17,7 @@ from codeloop.store import Store
 
 if TYPE_CHECKING:
     from codeloop.knowledge import CodeGraph, TemplateLibrary
+    from codeloop.patterns.matching import LearnedTemplateMatcher
     from codeloop.patterns.service import PatternService
 
 __all__ = ["AppContext", "app_context"]
@@ -61,6 +62,15 @@ class AppContext:
         for folder in self.settings.knowledge.template_dirs:
             library.load_dir(folder)
         return library
+
+    @cached_property
+    def learned_templates(self) -> LearnedTemplateMatcher:
+        """The learned templates among :attr:`templates`, matched to generation requests."""
+        from codeloop.patterns.matching import LearnedTemplateMatcher
+
+        return LearnedTemplateMatcher(
+            self.templates, threshold=self.settings.patterns.learned_min_similarity
+        )
 
     @cached_property
     def models(self) -> ModelFactory:

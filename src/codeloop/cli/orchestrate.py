@@ -400,7 +400,9 @@ def serve(
     async def generate_code(
         description: str, language: str | None, pattern: str | None, samples: int, rounds: int
     ) -> tuple[str, GenerationReport]:
-        options = PipelineOptions(samples=samples, rounds=rounds)
+        options = PipelineOptions(
+            samples=samples, rounds=rounds, learned=app.settings.patterns.learned_in_gen
+        )
         return await generate(app, description, language=language, pattern=pattern, options=options)
 
     async def main() -> None:

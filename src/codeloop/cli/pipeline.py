@@ -80,6 +80,10 @@ def _summary_table(report: GenerationReport) -> Table:
     lint = report.lint
     typecheck = report.typecheck
     table.add_row("pattern", report.pattern or "-")
+    used = report.learned_template
+    table.add_row(
+        "learned template", "-" if used is None else f"{used.name} ({used.similarity:.2f})"
+    )
     table.add_row(
         "lint",
         "-" if lint is None else f"{lint.tool}: {'clean' if lint.clean else len(lint.diagnostics)}",
@@ -128,6 +132,14 @@ def gen(
     samples: Annotated[int, typer.Option(min=1, max=16, help="Candidates per round.")] = 4,
     rounds: Annotated[int, typer.Option(min=0, max=5, help="Repair rounds.")] = 2,
     tests: Annotated[bool, typer.Option("--tests/--no-tests", help="Generate tests.")] = True,
+    learned: Annotated[
+        bool | None,
+        typer.Option(
+            "--learned/--no-learned",
+            help="Show the model the closest template from `codeloop library learn`"
+            " (default: patterns.learned_in_gen, on).",
+        ),
+    ] = None,
     max_tokens: Annotated[
         int | None, typer.Option("--budget-tokens", min=1, help="Token budget for the run.")
     ] = None,
@@ -171,7 +183,10 @@ def gen(
             "--backend and --resume apply to --batch only: add --batch FILE or drop them"
         )
     library = PatternLibrary.load(patterns or [])
-    options = PipelineOptions(samples=samples, rounds=rounds, generate_tests=tests)
+    use_learned = app.settings.patterns.learned_in_gen if learned is None else learned
+    options = PipelineOptions(
+        samples=samples, rounds=rounds, generate_tests=tests, learned=use_learned
+    )
     status = Status("analyze", console=err_console)
 
     def progress(stage: str, detail: str) -> None:
@@ -216,12 +231,14 @@ async def generate(
     request = {"description": description, "lang": language, "model": model}
     run_id = runs.start_run("gen", request)
     try:
+        options = options or PipelineOptions(learned=app.settings.patterns.learned_in_gen)
         pipeline = Pipeline(
             _model(app, model, run_id, max_tokens),
             app.runner,
             library=library or PatternLibrary.load([]),
-            options=options or PipelineOptions(),
+            options=options,
             progress=progress,
+            learned=app.learned_templates if options.learned else None,
         )
         report = await pipeline.run(description, language=language, pattern=pattern)
     except CodeloopError as exc:

@@ -25,10 +25,14 @@ __all__ = ["LearnedTemplateMatch", "LearnedTemplateMatcher", "word_pieces"]
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _STOP = frozenset(
-    """a an the that which and or of to in for with from by as on at into its it is be are was
-    this these those their each every any all given write create make build implement function
-    python rust returns return value values code should must when then else""".split()
-)
+    {
+        "a", "an", "the", "that", "which", "and", "or", "of", "to", "in", "for", "with", "from",
+        "by", "as", "on", "at", "into", "its", "it", "is", "be", "are", "was", "this", "these",
+        "those", "their", "each", "every", "any", "all", "given", "write", "create", "make",
+        "build", "implement", "function", "python", "rust", "returns", "return", "value",
+        "values", "code", "should", "must", "when", "then", "else",
+    }
+)  # fmt: skip
 
 
 def word_pieces(text: str) -> frozenset[str]:
@@ -77,8 +81,8 @@ class _Entry(BaseModel):
 
 
 class LearnedTemplateMatcher:
-    """Scores every learned template of the request's language; the best above ``threshold``
-    wins (ties go to the larger template, then the name)."""
+    """Scores every learned template of the request's language against a request; see
+    :meth:`match` for which relevant one is chosen."""
 
     def __init__(self, templates: Iterable[Template], *, threshold: float = 0.3) -> None:
         self.threshold = threshold
@@ -116,11 +120,7 @@ class LearnedTemplateMatcher:
             LearnedTemplateMatch(
                 name=e.template,
                 source=e.source,
-                similarity=round(
-                    (_cosine(words, e.words) + max((_cosine(wanted, n) for n in e.names), default=0))
-                    / 2,
-                    4,
-                ),
+                similarity=round(_similarity(words, wanted, e), 4),
                 uses=e.uses,
                 seen_in=e.seen_in,
                 size=e.size,
@@ -131,10 +131,18 @@ class LearnedTemplateMatcher:
         return sorted(found, key=lambda m: (-m.similarity, -m.size, m.name))
 
     def match(self, language: str, text: str, name: str) -> LearnedTemplateMatch | None:
-        ranked = self.scores(language, text, name)
-        if ranked and ranked[0].similarity >= self.threshold:
-            return ranked[0]
-        return None
+        """Of the templates at or above the threshold, the one the learner valued most (uses ×
+        size: the most common big shape, not a rare specialisation of it); ties by similarity."""
+        relevant = [m for m in self.scores(language, text, name) if m.similarity >= self.threshold]
+        if not relevant:
+            return None
+        return max(relevant, key=lambda m: (m.uses * m.size, m.similarity))
+
+
+def _similarity(words: frozenset[str], wanted: frozenset[str], entry: _Entry) -> float:
+    """Mean of the text cosine and the best name cosine (see the module docstring)."""
+    name = max((_cosine(wanted, n) for n in entry.names), default=0.0)
+    return (_cosine(words, entry.words) + name) / 2
 
 
 def _no_includes(name: str) -> Template:
