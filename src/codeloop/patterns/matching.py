@@ -7,6 +7,8 @@ keywords and stop words dropped). The similarity is the mean of two cosines: the
 against the template's (its code, hole defaults included, and the names of the functions it came
 from), and the requested name's pieces against the closest of those function names. Below the
 threshold nothing is offered: an unrelated example misleads a small model more than no example.
+Above it, the learner's own value (uses × size) chooses: the common big shape, not a rare
+specialisation of it.
 """
 
 from __future__ import annotations
