@@ -122,6 +122,7 @@ async def run_arm(
         "output_tokens": report.output_tokens,
         "seconds": report.seconds,
         "model_seconds": report.model_seconds,
+        "code": chosen,
     }
 
 
