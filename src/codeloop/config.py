@@ -140,6 +140,9 @@ class PatternSettings(_Section):
     index_file: str = "patterns.npz"
     sketch_bits: int = Field(default=1024, ge=64, le=10_000, multiple_of=8)
     candidates: int = Field(default=200, ge=1)
+    learned_in_gen: bool = True
+    """``codeloop gen`` shows the closest learned template to the model (``--no-learned``: off)."""
+    learned_min_similarity: float = Field(default=0.3, ge=0.0, le=1.0)
 
 
 class BatchSettings(_Section):

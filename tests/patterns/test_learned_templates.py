@@ -169,3 +169,24 @@ def test_stitch_learns_a_whole_function_template_that_runs(home, capsys):
     namespace: dict[str, object] = {}
     exec(source, namespace)
     assert namespace["shifted"]([1, 6, 9], 2) == [17, 23]  # type: ignore[operator]
+
+
+def test_gen_offers_a_learned_template_unless_told_not_to(home, capsys):
+    assert run_app(app, ["library", "learn", str(home / "scale.py"), "--top-k", "5"]) == 0
+    capsys.readouterr()
+    code = "def scale_big(values: list[int], factor: int) -> list[int]:\n    return values\n"
+    replies = home / "replies.json"
+    replies.write_text(json.dumps([f"```python\n{code}```"] * 4))
+    request = (
+        "Write a function scale_big(values, factor) that scales the values above 50:"
+        " scale_big([], 2) == []"
+    )
+    argv = ["gen", request, "--model", f"scripted:{replies}", "--samples", "1", "--rounds", "0"]
+    argv += ["--no-tests", "--json"]
+    assert run_app(app, argv) == 0
+    used = _json(capsys)["learned_template"]
+    assert used["name"].startswith("learned-")
+    assert used["seen_in"][:2] == ["scale_0", "scale_1"]
+    assert used["similarity"] >= 0.3
+    assert run_app(app, [*argv, "--no-learned"]) == 0
+    assert _json(capsys)["learned_template"] is None

@@ -101,6 +101,7 @@ async def generate(
     samples: int = 4,
     rounds: int = 2,
     tests: bool = True,
+    learned: bool | None = None,
     max_tokens: int | None = None,
     model: str | None = None,
     progress: Callable[[str, str], None] | None = None,
@@ -111,13 +112,17 @@ async def generate(
 ) -> GenerationReport:
     """Verified generation: code and tests that parse, lint clean, follow the pattern and pass
     their tests in the sandbox; recorded as a ``gen`` run whose id the report carries. Nothing
-    is written to disk: the files are in ``report.files``."""
+    is written to disk: the files are in ``report.files``. ``learned`` offers the model the closest
+    template from ``codeloop library learn`` (default: the ``patterns.learned_in_gen`` setting)."""
     if not description.strip():
         raise UserInputError("the description is empty: say what the code should do")
-    with bad_options("generation options"):
-        options = PipelineOptions(samples=samples, rounds=rounds, generate_tests=tests)
     library = PatternLibrary.load(list(pattern_dirs))
     async with using(session, settings, store, models) as s:
+        use_learned = s.settings.patterns.learned_in_gen if learned is None else learned
+        with bad_options("generation options"):
+            options = PipelineOptions(
+                samples=samples, rounds=rounds, generate_tests=tests, learned=use_learned
+            )
         runs = s.store.runs
         request = {"description": description, "lang": language, "model": model}
         with _recorded(runs, "gen", request) as run_id:
@@ -128,6 +133,7 @@ async def generate(
                 library=library,
                 options=options,
                 progress=progress,
+                learned=s.learned_templates if use_learned else None,
             )
             report = await pipeline.run(description, language=language, pattern=pattern)
         report = report.model_copy(update={"run_id": run_id})

@@ -37,6 +37,7 @@ from codeloop.store import StepRecord, Store, Trace
 
 if TYPE_CHECKING:
     from codeloop.knowledge import CodeGraph, TemplateLibrary
+    from codeloop.patterns.matching import LearnedTemplateMatcher
     from codeloop.patterns.service import PatternService
 
 __all__ = ["ROLES", "Backends", "Session", "load_settings", "using"]
@@ -158,6 +159,15 @@ class Session:
         for folder in self.settings.knowledge.template_dirs:
             library.load_dir(folder)
         return library
+
+    @cached_property
+    def learned_templates(self) -> LearnedTemplateMatcher:
+        """The learned templates among :attr:`templates`, matched to generation requests."""
+        from codeloop.patterns.matching import LearnedTemplateMatcher
+
+        return LearnedTemplateMatcher(
+            self.templates, threshold=self.settings.patterns.learned_min_similarity
+        )
 
     def program_limits(self) -> Limits:
         """The sandbox limits, raised to what programs that call models need."""

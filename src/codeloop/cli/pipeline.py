@@ -80,6 +80,10 @@ def _summary_table(report: GenerationReport) -> Table:
     lint = report.lint
     typecheck = report.typecheck
     table.add_row("pattern", report.pattern or "-")
+    used = report.learned_template
+    table.add_row(
+        "learned template", "-" if used is None else f"{used.name} ({used.similarity:.2f})"
+    )
     table.add_row(
         "lint",
         "-" if lint is None else f"{lint.tool}: {'clean' if lint.clean else len(lint.diagnostics)}",
@@ -128,6 +132,14 @@ def gen(
     samples: Annotated[int, typer.Option(min=1, max=16, help="Candidates per round.")] = 4,
     rounds: Annotated[int, typer.Option(min=0, max=5, help="Repair rounds.")] = 2,
     tests: Annotated[bool, typer.Option("--tests/--no-tests", help="Generate tests.")] = True,
+    learned: Annotated[
+        bool | None,
+        typer.Option(
+            "--learned/--no-learned",
+            help="Show the model the closest template from `codeloop library learn`"
+            " (default: patterns.learned_in_gen, on).",
+        ),
+    ] = None,
     max_tokens: Annotated[
         int | None, typer.Option("--budget-tokens", min=1, help="Token budget for the run.")
     ] = None,
@@ -188,6 +200,7 @@ def gen(
                 samples=samples,
                 rounds=rounds,
                 tests=tests,
+                learned=learned,
                 max_tokens=max_tokens,
                 model=model,
                 progress=progress,

@@ -1,6 +1,7 @@
 """Natural language → verified code: the generation pipeline (seed 004, done properly)."""
 
 from codeloop.pipeline.analyze import RequestAnalyzer, find_examples
+from codeloop.pipeline.learned import LearnedMatch, LearnedTemplates, LearnedTemplateUse
 from codeloop.pipeline.library import Pattern, PatternLibrary, Rule
 from codeloop.pipeline.pipeline import Pipeline, PipelineOptions, ProgressFn
 from codeloop.pipeline.prompts import PromptLibrary
@@ -19,6 +20,9 @@ __all__ = [
     "CheckSummary",
     "Example",
     "GenerationReport",
+    "LearnedMatch",
+    "LearnedTemplateUse",
+    "LearnedTemplates",
     "Pattern",
     "PatternLibrary",
     "Pipeline",

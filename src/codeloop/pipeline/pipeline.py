@@ -23,6 +23,7 @@ from codeloop.models.types import Message, ModelRequest
 from codeloop.pipeline.accounting import MeteredModel
 from codeloop.pipeline.analyze import RequestAnalyzer
 from codeloop.pipeline.candidates import Candidate, Origin, Validator, summary_line
+from codeloop.pipeline.learned import LearnedMatch, LearnedTemplates, LearnedTemplateUse
 from codeloop.pipeline.library import Pattern, PatternLibrary
 from codeloop.pipeline.prompts import PromptLibrary
 from codeloop.pipeline.types import CheckSummary, GenerationReport, Spec, StageReport
@@ -50,6 +51,8 @@ class PipelineOptions(BaseModel):
     test_count: int = Field(default=5, ge=1, le=20)
     max_tokens: int = Field(default=512, ge=16)
     seed: int = 0
+    learned: bool = True
+    """Offer the closest learned template (if a source is given and one matches) as an example."""
     limits: ProcessLimits = ProcessLimits()
     rust_memory_mb: int = 4096
 
@@ -91,8 +94,10 @@ class Pipeline:
         prompts: PromptLibrary | None = None,
         options: PipelineOptions | None = None,
         progress: ProgressFn | None = None,
+        learned: LearnedTemplates | None = None,
     ) -> None:
         self._model = model
+        self._learned = learned
         self._runner = runner
         self._library = library or PatternLibrary.load()
         self._prompts = prompts or PromptLibrary()
@@ -140,6 +145,7 @@ class _Run:
         self.spec: Spec | None = None
         self.lang: LanguageSupport | None = None
         self.pattern: Pattern | None = None
+        self.learned: LearnedMatch | None = None
         self.started = time.perf_counter()
         limits = self.opts.limits
         self.limits = limits
@@ -221,12 +227,17 @@ class _Run:
                     "cpu_s": max(self.limits.cpu_s, 30),
                 }
             )
-        async with self.stage("select", detail=self.pattern_name or "auto"):
+        async with self.stage("select", detail=self.pattern_name or "auto") as stage:
             if self.pattern_name:
                 self.pattern = self.p._library.get(spec.language, self.pattern_name)
             elif not spec.stub:
                 self.pattern = self.p._library.select(spec.language, spec.description, spec.kind)
+            self.learned = self.learned_match(spec)
+            if self.learned is not None:
+                stage.detail += f"; learned {self.learned.name} ({self.learned.similarity:.2f})"
         self.report.pattern = self.pattern.name if self.pattern else None
+        if self.learned is not None:
+            self.report.learned_template = LearnedTemplateUse.of(self.learned)
         public_tests = self.lang.example_tests(spec.module, spec.examples) if spec.examples else ""
         self.public_tests = public_tests
         self.validator = Validator(
@@ -251,6 +262,13 @@ class _Run:
             tests = await self.generated_tests(best)
             best = await self.dual_rank(tests) or best
         await self.finalize(best, tests)
+
+    def learned_match(self, spec: Spec) -> LearnedMatch | None:
+        """The closest learned template, for a request in words (a stub is left as it is)."""
+        if self.p._learned is None or not self.opts.learned or spec.stub:
+            return None
+        text = "\n".join(filter(None, (spec.description, spec.signature)))
+        return self.p._learned.match(spec.language, text, spec.name)
 
     def generation_prompt(self) -> str:
         spec = self.spec
@@ -277,6 +295,7 @@ class _Run:
             skeleton=skeleton,
             rules=rules,
             examples=spec.examples,
+            learned=self.learned,
         )
 
     def accepted(self, best: Candidate | None) -> bool:

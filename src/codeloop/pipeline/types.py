@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from codeloop.lang.types import Diagnostic, TestOutcome
+from codeloop.pipeline.learned import LearnedTemplateUse
 
 __all__ = [
     "CandidateSummary",
@@ -102,6 +103,8 @@ class GenerationReport(_Model):
     description: str
     language: str
     pattern: str | None = None
+    learned_template: LearnedTemplateUse | None = None
+    """The learned template shown to the model as an example (``None``: none matched, or off)."""
     spec: Spec | None = None
     files: dict[str, str] = Field(default_factory=dict)
     stages: list[StageReport] = Field(default_factory=list)
