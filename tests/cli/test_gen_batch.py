@@ -272,6 +272,7 @@ def test_bench_option_misuse(solutions: list[str], capsys: pytest.CaptureFixture
         ('{"description": "x"}\nnot json\n', "line 2 is not JSON"),
         ('{"description": "x", "colour": 1}\n', "line 1: colour: Extra inputs are not permitted"),
         ('{"description": "x", "samples": 0}\n', "line 1: samples: Input should be greater"),
+        ('{"description": "x", "id": "../up"}\n', "line 1: id: String should match pattern"),
         ('{"lang": "python"}\n', "line 1: description: Field required"),
         ('{"description": "a"}\n{"description": "b", "id": "line-1"}\n', "used twice: line-1"),
         ("\n\n", "holds no tasks"),
