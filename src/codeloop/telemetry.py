@@ -6,6 +6,7 @@ edges call :func:`configure_logging` once; library code only logs and opens span
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,10 +22,28 @@ AttributeValue = str | int | float | bool
 _TRACER_NAME = "codeloop"
 
 
+class _ToLoguru(logging.Handler):
+    """Sends the standard library's records (the MCP SDK, uvicorn) to loguru's sink.
+
+    Without it the MCP SDK installs a rich handler on the root logger at INFO: a server then
+    spent ~85 ms of CPU rendering each logged traceback, most of its time under 200 clients.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = record.levelname if record.levelname in _STD_LEVELS else record.levelno
+        logger.opt(exception=record.exc_info).log(level, "{}: {}", record.name, record.getMessage())
+
+
+_STD_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
+
+
 def configure_logging(level: str = "WARNING", *, json: bool = False) -> None:
-    """Send logs to stderr, as text or one JSON object per line."""
+    """Send logs, codeloop's and the libraries', to stderr as text or one JSON object per line."""
     logger.remove()
     logger.add(sys.stderr, level=level.upper(), serialize=json, backtrace=False, diagnose=False)
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not isinstance(h, _ToLoguru)] + [_ToLoguru()]
+    root.setLevel(level.upper())
 
 
 @contextmanager

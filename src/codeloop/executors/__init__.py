@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from codeloop.config import BatchSettings
-from codeloop.executors.batch import BatchReport, BatchRunner, BatchTask
+from codeloop.executors.batch import BatchReport, BatchRunner, BatchTask, TaskResult
 from codeloop.executors.local import LocalExecutor
 from codeloop.executors.protocol import Executor, Task
 from codeloop.executors.ray import RayExecutor
@@ -17,6 +17,7 @@ __all__ = [
     "LocalExecutor",
     "RayExecutor",
     "Task",
+    "TaskResult",
     "build_executor",
 ]
 

@@ -4,6 +4,10 @@ returns, and running the same batch again skips what is already there.
 A batch is one run (kind ``batch:<kind>``) whose request holds a key: the hash of the kind and the
 tasks. Running a batch with the same key resumes the newest unfinished run of it: finished tasks
 are not redone, failed ones are tried again, nothing finished is lost.
+
+``on_result`` sees every finished task once per call of :meth:`BatchRunner.run`: those an earlier
+run finished (``resumed``) before anything runs, the others as soon as they are recorded. Whatever
+it does with them (write files, say) must therefore be idempotent, and is then crash-safe too.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +26,7 @@ from codeloop.executors.local import call_sync
 from codeloop.executors.protocol import Executor, Task
 from codeloop.store import StepRecord, Store
 
-__all__ = ["BatchReport", "BatchRunner", "BatchTask"]
+__all__ = ["BatchReport", "BatchRunner", "BatchTask", "TaskResult"]
 
 STEP_KIND = "batch_task"
 
@@ -44,6 +49,16 @@ class BatchReport(BaseModel):
     results: dict[str, Any]
     errors: dict[str, str]
     seconds: float
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One finished task, as ``on_result`` sees it."""
+
+    run_id: str
+    task_id: str
+    value: Any
+    resumed: bool  # finished by an earlier run of this batch, not by this call
 
 
 def attempt(job: tuple[Task[Any, Any], Any]) -> tuple[bool, Any, float]:
@@ -78,17 +93,25 @@ class BatchRunner:
         fn: Task[Any, Any],
         *,
         on_progress: Callable[[int, int], None] | None = None,
+        on_result: Callable[[TaskResult], None] | None = None,
         resume: str | None = None,
+        request: Mapping[str, Any] | None = None,
+        summarize: Callable[[BatchReport], Mapping[str, Any]] | None = None,
     ) -> BatchReport:
         """Run the batch; ``resume`` names the run to go on with (default: the newest unfinished
-        run of the same batch, or a new one)."""
+        run of the same batch, or a new one). ``request`` adds fields to a new run's request,
+        ``summarize`` adds fields to the finished run's result (what a dashboard charts)."""
         ids = [t.id for t in tasks]
         if len(set(ids)) != len(ids):
             raise UserInputError("task ids must be unique: give every task its own id")
         started = time.perf_counter()
         key = batch_key(kind, tasks)
-        run_id, done = self._resume(kind, key, len(tasks), resume)
+        run_id, done = self._resume(kind, key, len(tasks), resume, request or {})
         todo = [t for t in tasks if t.id not in done]
+        if on_result is not None:
+            for task_id in ids:
+                if task_id in done:
+                    on_result(TaskResult(run_id, task_id, done[task_id], resumed=True))
         errors: dict[str, str] = {}
         finished = len(tasks) - len(todo)
         for begin in range(0, len(todo), self.chunk):
@@ -109,6 +132,8 @@ class BatchRunner:
                 if ok:
                     done[task.id] = value
                     finished += 1
+                    if on_result is not None:
+                        on_result(TaskResult(run_id, task.id, value, resumed=False))
                 else:
                     errors[task.id] = value
             if on_progress is not None:
@@ -124,6 +149,8 @@ class BatchRunner:
             seconds=time.perf_counter() - started,
         )
         summary = report.model_dump(mode="json", exclude={"results", "errors"})
+        if summarize is not None:
+            summary = {**summarize(report), **summary}
         self.store.runs.finish_run(
             run_id,
             "error" if errors else "ok",
@@ -133,7 +160,7 @@ class BatchRunner:
         return report
 
     def _resume(
-        self, kind: str, key: str, total: int, resume: str | None
+        self, kind: str, key: str, total: int, resume: str | None, request: Mapping[str, Any]
     ) -> tuple[str, dict[str, Any]]:
         """The run to go on with and its finished tasks, or a new run."""
         if resume is None:
@@ -155,7 +182,9 @@ class BatchRunner:
                     f"run {resume} ran a different batch: resume it with the same tasks"
                 )
         if not rows:
-            run_id = self.store.runs.start_run(f"batch:{kind}", {"key": key, "tasks": total})
+            run_id = self.store.runs.start_run(
+                f"batch:{kind}", {**request, "key": key, "tasks": total}
+            )
             return run_id, {}
         run_id = rows[0][0]
         self.store.db.execute("UPDATE runs SET status = 'running' WHERE id = ?", (run_id,))

@@ -27,14 +27,20 @@ __all__ = [
     "HumanEvalProblem",
     "HumanEvalResult",
     "HumanEvalSummary",
+    "Mode",
+    "Split",
+    "humaneval_pipeline",
     "load_problems",
     "run_humaneval",
     "select_problems",
+    "solve_problem",
+    "summarize",
 ]
 
 Split = Literal["dev", "heldout", "all"]
 Mode = Literal["single", "loop"]
 DEV_END = 82
+HIDDEN_TEST_LIMITS = ProcessLimits(wall_s=15.0, cpu_s=10)
 
 
 class HumanEvalProblem(BaseModel):
@@ -129,6 +135,72 @@ async def _hidden_tests(
     return False, tail[:200]
 
 
+def humaneval_pipeline(
+    model: Model, runner: Runner, *, mode: Mode, samples: int = 5, rounds: int = 1
+) -> Pipeline:
+    """The pipeline every problem of one bench run goes through."""
+    options = options_for(mode, samples, rounds)
+    return Pipeline(model, runner, library=PatternLibrary.load(), options=options)
+
+
+async def solve_problem(
+    pipeline: Pipeline, runner: Runner, problem: HumanEvalProblem
+) -> HumanEvalResult:
+    """One problem: the pipeline writes the function, the hidden tests judge it in the sandbox."""
+    report = await pipeline.run(
+        f"{problem.task_id}: {problem.entry_point}",
+        language="python",
+        stub=problem.prompt,
+        name=problem.entry_point,
+    )
+    code = next(iter(report.files.values()), "")
+    passed, error = (False, report.message)
+    if code:
+        passed, error = await _hidden_tests(problem, code, runner, HIDDEN_TEST_LIMITS)
+    return HumanEvalResult(
+        task_id=problem.task_id,
+        passed=passed,
+        public_passed=report.public_passed,
+        public_total=report.public_total,
+        candidates=len(report.candidates),
+        rounds=report.rounds,
+        seconds=report.seconds,
+        model_seconds=report.model_seconds,
+        output_tokens=report.output_tokens,
+        status=report.status,
+        error=error,
+    )
+
+
+def summarize(
+    results: list[HumanEvalResult],
+    *,
+    mode: Mode,
+    split: Split,
+    model_name: str,
+    samples: int,
+    rounds: int,
+    total_seconds: float,
+) -> HumanEvalSummary:
+    """pass@1 and the time percentiles of a bench run's results."""
+    seconds = [r.seconds for r in results] or [0.0]
+    passed_count = sum(r.passed for r in results)
+    options = options_for(mode, samples, rounds)
+    return HumanEvalSummary(
+        mode=mode,
+        split=split,
+        model=model_name,
+        problems=len(results),
+        passed=passed_count,
+        pass_at_1=round(passed_count / len(results), 4) if results else 0.0,
+        p50_seconds=round(statistics.median(seconds), 2),
+        p95_seconds=round(sorted(seconds)[max(0, int(len(seconds) * 0.95) - 1)], 2),
+        total_seconds=round(total_seconds, 1),
+        options=options.model_dump(mode="json", exclude={"limits"}),
+        results=results,
+    )
+
+
 async def run_humaneval(
     model: Model,
     runner: Runner,
@@ -141,50 +213,22 @@ async def run_humaneval(
     rounds: int = 1,
     on_result: Callable[[HumanEvalResult], None] | None = None,
 ) -> HumanEvalSummary:
-    options = options_for(mode, samples, rounds)
-    pipeline = Pipeline(model, runner, library=PatternLibrary.load(), options=options)
-    limits = ProcessLimits(wall_s=15.0, cpu_s=10)
+    """The problems one after another on one model, in this process (the benchmark script's
+    way; ``codeloop bench humaneval`` runs each problem as a resumable batch task instead)."""
+    pipeline = humaneval_pipeline(model, runner, mode=mode, samples=samples, rounds=rounds)
     results: list[HumanEvalResult] = []
     started = time.perf_counter()
     for problem in problems:
-        report = await pipeline.run(
-            f"{problem.task_id}: {problem.entry_point}",
-            language="python",
-            stub=problem.prompt,
-            name=problem.entry_point,
-        )
-        code = next(iter(report.files.values()), "")
-        passed, error = (False, report.message)
-        if code:
-            passed, error = await _hidden_tests(problem, code, runner, limits)
-        result = HumanEvalResult(
-            task_id=problem.task_id,
-            passed=passed,
-            public_passed=report.public_passed,
-            public_total=report.public_total,
-            candidates=len(report.candidates),
-            rounds=report.rounds,
-            seconds=report.seconds,
-            model_seconds=report.model_seconds,
-            output_tokens=report.output_tokens,
-            status=report.status,
-            error=error,
-        )
+        result = await solve_problem(pipeline, runner, problem)
         results.append(result)
         if on_result is not None:
             on_result(result)
-    seconds = [r.seconds for r in results] or [0.0]
-    passed_count = sum(r.passed for r in results)
-    return HumanEvalSummary(
+    return summarize(
+        results,
         mode=mode,
         split=split,
-        model=model_name,
-        problems=len(results),
-        passed=passed_count,
-        pass_at_1=round(passed_count / len(results), 4) if results else 0.0,
-        p50_seconds=round(statistics.median(seconds), 2),
-        p95_seconds=round(sorted(seconds)[max(0, int(len(seconds) * 0.95) - 1)], 2),
-        total_seconds=round(time.perf_counter() - started, 1),
-        options=options.model_dump(mode="json", exclude={"limits"}),
-        results=results,
+        model_name=model_name,
+        samples=samples,
+        rounds=rounds,
+        total_seconds=time.perf_counter() - started,
     )
