@@ -210,8 +210,10 @@ def rlms_answer(
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings()
-    # no response cache: a cached reply would report another run's seconds
-    models = settings.models.model_copy(update={"timeout_s": float(args.timeout), "cache": False})
+    # no response cache (a cached reply would report another run's seconds) and no retry (a call
+    # past the timeout fails its cell rather than starting again)
+    update = {"timeout_s": float(args.timeout), "cache": False, "max_retries": 0}
+    models = settings.models.model_copy(update=update)
     app = AppContext(settings.model_copy(update={"models": models}))
     cases = [make_case(t, s, args.seed) for s in args.sizes for t in args.tasks]
     rows: list[dict[str, Any]] = []
