@@ -36,6 +36,7 @@ from benchmarks._report import write
 from codeloop.cli._context import AppContext
 from codeloop.cli.orchestrate import _program_limits, run_context
 from codeloop.config import Settings
+from codeloop.errors import CodeloopError
 from codeloop.models.types import ModelRequest
 from codeloop.orchestrate import RecursiveLM, RLMOptions, RunContext
 
@@ -225,14 +226,25 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             for case in cases:
                 row: dict[str, Any] = {"task": case.task, "size": case.size, "truth": case.truth}
                 for method in args.methods:
-                    if method == "direct":
-                        cell = await direct(runs, case)
-                    elif method == "rlm":
-                        cell = await codeloop_rlm(runs, case, app, args.iterations)
-                    else:
-                        cell = await asyncio.to_thread(
-                            rlms_answer, args.rlms, base_url, case, args.iterations, args.timeout
-                        )
+                    started = time.monotonic()
+                    try:
+                        if method == "direct":
+                            cell = await direct(runs, case)
+                        elif method == "rlm":
+                            cell = await codeloop_rlm(runs, case, app, args.iterations)
+                        else:
+                            cell = await asyncio.to_thread(
+                                rlms_answer,
+                                args.rlms,
+                                base_url,
+                                case,
+                                args.iterations,
+                                args.timeout,
+                            )
+                    except CodeloopError as exc:  # e.g. a model call past the timeout
+                        seconds = round(time.monotonic() - started, 1)
+                        cell = {"answer": None, "error": str(exc), "tokens": 0, "calls": 0,
+                                "seconds": seconds}  # fmt: skip
                     cell["correct"] = score(case, cell["answer"])
                     row[method] = cell
                     console.print(
