@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import re
@@ -34,6 +35,7 @@ from rich.table import Table
 from benchmarks._report import write
 from codeloop.api import Session
 from codeloop.config import Settings
+from codeloop.errors import CodeloopError
 from codeloop.models.types import ModelRequest
 from codeloop.orchestrate import RecursiveLM, RLMOptions, RunContext
 
@@ -42,6 +44,7 @@ CITIES = ["Paris", "Lima", "Oslo", "Cairo", "Tokyo"]
 GOOD = ["great product, works perfectly", "love it, excellent quality", "very happy, recommend"]
 BAD = ["terrible, broke after a day", "awful quality, want a refund", "very disappointed, useless"]
 DIRECT_CHARS = 10_000  # what fits the embedded model's 4096-token window with the question
+MAX_TOKENS = 400  # per model reply, the same for codeloop rlm and rlms
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,8 @@ def make_context(size: int, seed: int) -> tuple[str, list[dict[str, Any]]]:
     return "\n".join(lines) + "\n", records
 
 
-def make_case(task: str, size: int) -> Case:
-    seed = size + len(task)
+def make_case(task: str, size: int, data_seed: int = 0) -> Case:
+    seed = size + len(task) + 1_000_003 * data_seed
     text, records = make_context(size, seed)
     if task == "needle":
         rng = random.Random(seed)
@@ -140,7 +143,7 @@ async def direct(runs: RunContext, case: Case) -> dict[str, Any]:
 async def codeloop_rlm(
     runs: RunContext, case: Case, app: Session, iterations: int
 ) -> dict[str, Any]:
-    options = RLMOptions(max_iterations=iterations, max_output_chars=1500, max_tokens=400)
+    options = RLMOptions(max_iterations=iterations, max_output_chars=1500, max_tokens=MAX_TOKENS)
     report = await RecursiveLM(runs, options, app.program_limits()).solve(
         case.question, case.context
     )
@@ -181,65 +184,80 @@ def llama_server(model_path: Path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def rlms_answer(base_url: str, case: Case, iterations: int) -> dict[str, Any]:
-    from rlm import RLM  # the reference library, installed beside codeloop for this benchmark
-
+def rlms_answer(
+    folder: str, base_url: str, case: Case, iterations: int, timeout_s: float
+) -> dict[str, Any]:
+    """One question through the rlms library, in a subprocess (see ``benchmarks._rlms_driver``)."""
     started = time.monotonic()
-    rlm = RLM(
-        backend="openai",
-        backend_kwargs={"base_url": base_url, "model_name": "local", "api_key": "none"},
-        max_iterations=iterations,
-        max_timeout=900,
-        sampling_args={"max_tokens": 400, "temperature": 0.0},
-    )
+    command = [sys.executable, "-m", "benchmarks._rlms_driver", folder, base_url,
+               str(iterations), str(MAX_TOKENS), str(timeout_s)]  # fmt: skip
+    payload = json.dumps({"context": case.context, "question": case.question})
     try:
-        result = rlm.completion(case.context, root_prompt=case.question)
-    except Exception as exc:  # the baseline's own failures are a result, not a crash
-        return {"answer": None, "error": f"{type(exc).__name__}: {exc}", "tokens": 0, "calls": 0,
-                "seconds": round(time.monotonic() - started, 1)}  # fmt: skip
-    usage = result.usage_summary.model_usage_summaries.values()
-    return {
-        "answer": result.response,
-        "tokens": sum(u.total_input_tokens + u.total_output_tokens for u in usage),
-        "calls": sum(u.total_calls for u in usage),
-        "seconds": round(time.monotonic() - started, 1),
-    }
+        done = subprocess.run(
+            command, input=payload, capture_output=True, text=True, timeout=timeout_s + 120,
+            cwd=Path(__file__).parent.parent, check=False,
+        )  # fmt: skip
+        lines = done.stdout.strip().splitlines()
+        cell: dict[str, Any] = json.loads(lines[-1]) if done.returncode == 0 and lines else {}
+        error = None if cell else f"exit {done.returncode}: {done.stderr.strip()[-400:]}"
+    except subprocess.TimeoutExpired:
+        cell, error = {}, f"no answer within {timeout_s:.0f} s"
+    if error:
+        cell = {"answer": None, "error": error, "tokens": 0, "calls": 0}
+    cell["seconds"] = round(time.monotonic() - started, 1)
+    return cell
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings()
-    models = settings.models.model_copy(update={"timeout_s": float(args.timeout)})
+    # no response cache (a cached reply would report another run's seconds) and no retry (a call
+    # past the timeout fails its cell rather than starting again)
+    update = {"timeout_s": float(args.timeout), "cache": False, "max_retries": 0}
+    models = settings.models.model_copy(update=update)
     app = Session(settings.model_copy(update={"models": models}))
-    cases = [make_case(t, s) for s in args.sizes for t in args.tasks]
+    cases = [make_case(t, s, args.seed) for s in args.sizes for t in args.tasks]
     rows: list[dict[str, Any]] = []
     console = Console()
-    async with app.run_context() as runs:
-        for case in cases:
-            row: dict[str, Any] = {"task": case.task, "size": case.size, "truth": case.truth}
-            for method in args.methods:
-                if method == "direct":
-                    cell = await direct(runs, case)
-                elif method == "rlm":
-                    cell = await codeloop_rlm(runs, case, app, args.iterations)
-                else:
-                    continue
-                cell["correct"] = score(case, cell["answer"])
-                row[method] = cell
-                console.print(
-                    f"{case.task} {case.size} {method}: {cell['answer']!r} ({cell['correct']})"
-                )
-            rows.append(row)
-    if "rlms" in args.methods:
-        model_path = app.models.local_path(app.settings.models.planner.split(":", 1)[1])
-        with llama_server(model_path) as base_url:
-            for row, case in zip(rows, cases, strict=True):
-                cell = await asyncio.to_thread(rlms_answer, base_url, case, args.iterations)
-                cell["correct"] = score(case, cell["answer"])
-                row["rlms"] = cell
-                console.print(
-                    f"{case.task} {case.size} rlms: {cell['answer']!r} ({cell['correct']})"
-                )
-    return {"rows": rows, "summary": summarise(rows, args.methods)}
+    model_path = app.models.local_path(app.settings.models.planner.split(":", 1)[1])
+    with contextlib.ExitStack() as stack:
+        base_url = stack.enter_context(llama_server(model_path)) if "rlms" in args.methods else ""
+        async with app.run_context() as runs:
+            for case in cases:
+                row: dict[str, Any] = {"task": case.task, "size": case.size, "truth": case.truth}
+                for method in args.methods:
+                    started = time.monotonic()
+                    try:
+                        if method == "direct":
+                            cell = await direct(runs, case)
+                        elif method == "rlm":
+                            cell = await codeloop_rlm(runs, case, app, args.iterations)
+                        else:
+                            cell = await asyncio.to_thread(
+                                rlms_answer,
+                                args.rlms,
+                                base_url,
+                                case,
+                                args.iterations,
+                                args.timeout,
+                            )
+                    except CodeloopError as exc:  # e.g. a model call past the timeout
+                        seconds = round(time.monotonic() - started, 1)
+                        cell = {"answer": None, "error": str(exc), "tokens": 0, "calls": 0,
+                                "seconds": seconds}  # fmt: skip
+                    cell["correct"] = score(case, cell["answer"])
+                    row[method] = cell
+                    console.print(
+                        f"{case.task} {case.size} {method}: {cell['answer']!r} ({cell['correct']})"
+                    )
+                rows.append(row)
+                # written after every case, so a run cut short still leaves its results
+                partial = {
+                    "seed": args.seed,
+                    "rows": rows,
+                    "summary": summarise(rows, args.methods),
+                }
+                write("rlm", json.loads(json.dumps(partial | {"complete": False}, default=str)))
+    return {"seed": args.seed, "rows": rows, "summary": summarise(rows, args.methods)}
 
 
 def summarise(rows: list[dict[str, Any]], methods: list[str]) -> dict[str, Any]:
@@ -283,15 +301,17 @@ if __name__ == "__main__":
     parser.add_argument("--tasks", default="needle,count,topk,classify")
     parser.add_argument("--methods", default="direct,rlm", help="direct, rlm, rlms")
     parser.add_argument("--iterations", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=0, help="which generated data (0: the default)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per model call")
     parser.add_argument("--rlms", help="a folder holding the rlms package (pip install --target)")
     ns = parser.parse_args()
     ns.sizes = [int(s) for s in ns.sizes.split(",")]
     ns.tasks = ns.tasks.split(",")
     ns.methods = ns.methods.split(",")
-    if ns.rlms:
-        sys.path.append(ns.rlms)
+    if "rlms" in ns.methods and not ns.rlms:
+        parser.error("--methods rlms needs --rlms DIR (pip install --no-deps --target DIR rlms)")
     outcome = asyncio.run(main(ns))
     outcome["command"] = " ".join(["python", "-m", "benchmarks.rlm", *sys.argv[1:]])
+    outcome["complete"] = True
     write("rlm", json.loads(json.dumps(outcome, default=str)))
     show(outcome, ns.methods)
