@@ -2,10 +2,10 @@
 
 Each task runs :func:`run_gen_task` in a worker (a thread here, a process on Ray) through a
 :class:`~codeloop.cli._worker.WorkerTask`, which builds its services from the settings (one
-embedded-model runtime per process); the report comes back as JSON. Only the process that started
-the batch writes the store, through :class:`~codeloop.executors.BatchRunner`, which records each task
-as it finishes and resumes an interrupted batch with the same content; with ``--write``,
-:class:`TaskFolders` then writes the task's files, once.
+embedded-model runtime per process); the report comes back as JSON. Only the process that
+started the batch writes the store, through :class:`~codeloop.executors.BatchRunner`, which
+records each task as it finishes and resumes an interrupted batch with the same content; with
+``--write``, :class:`TaskFolders` then writes the task's files, once.
 """
 
 from __future__ import annotations
