@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from codeloop.lang._star_imports import expand_star_imports
 from codeloop.lang._testing import RunsTests
 from codeloop.lang._tools import find_tool, run_tool, scratch_dir
 from codeloop.lang.extract import extract_fenced
@@ -112,6 +113,7 @@ class PythonSupport(RunsTests):
         return CheckResult(tool="ruff", diagnostics=diags, seconds=out.seconds)
 
     async def fix(self, code: str) -> str:
+        code = expand_star_imports(code)
         if self._ruff is None:
             return code
         argv = self._ruff_args("check", "--fix", "--exit-zero", "--quiet", "--no-cache")
