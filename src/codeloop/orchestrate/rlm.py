@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codeloop.errors import BudgetExceeded
+from codeloop.errors import BudgetExceeded, ModelTimeout
 from codeloop.models.types import Message, ModelRequest
 from codeloop.orchestrate._prompts import render
 from codeloop.orchestrate._runs import RunContext
@@ -216,7 +216,14 @@ class RecursiveLM:
         size = len(context) if isinstance(context, str) else len(str(context))
         async with self._runs.run("rlm", {"question": question, "context_chars": size}) as run:
             answer, finished = await self.explore(question, context, run.host, 0, turns)
-            error = None if finished else "no finish() within the iteration limit; answer forced"
+            error = (
+                None
+                if finished
+                else (
+                    "no finish(): answer forced (iteration limit, budget or a model timeout;"
+                    " the run's steps say which)"
+                )
+            )
             run.result(answer, None)
         used = run.host.run_budget.usage
         return RLMReport(
@@ -281,7 +288,7 @@ class RecursiveLM:
                             seed=number,
                         )
                     )
-                except BudgetExceeded:
+                except (BudgetExceeded, ModelTimeout):  # out of budget or time: the best so far
                     return self._last_output(turns), False
                 final = _FINAL.search(reply.text)
                 code = extract_code(reply.text)
@@ -343,7 +350,7 @@ class RecursiveLM:
         request = ModelRequest.of(render("rlm_final.j2", question=question, notes=notes))
         try:
             reply = await model.complete(request.model_copy(update={"max_tokens": 64}))
-        except BudgetExceeded:
+        except (BudgetExceeded, ModelTimeout):
             return self._last_output(turns)
         return reply.text.strip()
 
