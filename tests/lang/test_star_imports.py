@@ -29,6 +29,14 @@ def test_unknown_modules_local_names_and_bad_code_are_left_alone() -> None:
     assert expand_star_imports("from typing import *\ndef (:\n") == "from typing import *\ndef (:\n"
 
 
+def test_a_name_local_to_one_function_is_still_imported_for_another() -> None:
+    code = (
+        "from math import *\n\n\ndef f() -> int:\n    pi = 3\n    return pi\n\n\n"
+        "def g() -> float:\n    return pi\n"
+    )
+    assert expand_star_imports(code).startswith("from math import pi\n")
+
+
 async def test_fix_makes_star_imports_lint_clean() -> None:
     py = PythonSupport()
     fixed = await py.format(await py.fix(ROMAN))

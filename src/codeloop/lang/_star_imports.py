@@ -73,19 +73,23 @@ def _public(module: str) -> set[str]:
 
 
 def _bound(tree: ast.Module) -> set[str]:
-    """Names the code binds itself (definitions, assignments, parameters, other imports)."""
+    """Names the module binds at its top level (definitions, assignments, other imports): those
+    shadow a star import. Names local to a function do not; an import they leave unused is
+    removed by ruff's F401 fix afterwards."""
     bound: set[str] = set()
-    for node in ast.walk(tree):
+    pending: list[ast.AST] = list(tree.body)
+    while pending:
+        node = pending.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             bound.add(node.name)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            bound.add(node.id)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
             bound.update(
                 (alias.asname or alias.name).split(".")[0]
                 for alias in node.names
                 if alias.name != "*"
             )
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        pending.extend(ast.iter_child_nodes(node))
     return bound
