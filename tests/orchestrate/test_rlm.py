@@ -123,3 +123,38 @@ def test_keyword_lines_show_where_question_words_occur() -> None:
     assert keyword_lines(text, "What is the secret code?") == "the secret code is 4817"
     assert keyword_lines(text, "Which secret, omega?") == "the secret code is 4817\nomega line"
     assert keyword_lines(["not", "text"], "secret?") == ""
+
+
+async def test_rlm_gives_line_records_and_names_their_keys(make_runs: RunsFactory) -> None:
+    context = "".join(
+        f"order {i}: shop={'ab'[i % 2]} size={i} comment: {'late' if i % 3 else 'fine'}\n"
+        for i in range(30)
+    )
+    prompts: list[str] = []
+
+    def root(request: ModelRequest) -> str:
+        prompts.append(request.messages[0].content + request.messages[-1].content)
+        if len(prompts) == 1:  # a key the records do not have: the error names the real ones
+            return "```python\nprint(sum(r['colour'] for r in records))\n```"
+        return "```python\nfinish(sum(r['size'] for r in records if r['shop'] == 'a'))\n```"
+
+    report = await RecursiveLM(make_runs(ScriptedModel(root)), RLMOptions()).solve("Sum?", context)
+    assert (report.answer, report.finished) == (sum(range(0, 30, 2)), True)
+    assert "(30 dicts)" in prompts[0]
+    assert "shop (str): one of 'a', 'b'" in prompts[0]
+    assert "KeyError" in prompts[1]
+    assert "have the keys: order, shop, size, comment" in prompts[1]
+
+
+async def test_rlm_flags_a_program_it_already_ran(make_runs: RunsFactory) -> None:
+    seen: list[str] = []
+
+    def root(request: ModelRequest) -> str:
+        seen.append(request.messages[-1].content)
+        return "```python\nprint(len(context))\n```"
+
+    await RecursiveLM(make_runs(ScriptedModel(root)), RLMOptions(max_iterations=3)).solve(
+        "How long?", "abc"
+    )
+    assert "already ran exactly this code" not in seen[1]
+    assert "already ran exactly this code" in seen[2]

@@ -59,7 +59,9 @@ async def test_seed_000_meta_programming_runs_verbatim(
     assert '"id": "ch_1"' in prompt
     assert "ch_2" not in prompt  # the seed samples data[:2]
     assert coder.requests[0].max_tokens == 2000
-    assert worker.requests[0].messages[-1].content.startswith("List anomalies\n\ntotal=675.00")
+    worker_prompt = worker.requests[0].messages[-1].content
+    assert worker_prompt.startswith('Input:\n"""\ntotal=675.00')
+    assert worker_prompt.endswith("List anomalies")
     assert report.notes == [
         "model 'code-davinci-002' resolved through the alias table to 'coder'",
         "model 'gpt-4o-mini' resolved through the alias table to 'worker'",
@@ -95,7 +97,7 @@ def _answer(request: ModelRequest) -> str:
     prompt = request.messages[-1].content
     if prompt.startswith("Design orchestration strategy"):
         return GENERATED_001
-    if prompt.startswith("Root cause in 3 words"):
+    if prompt.endswith("Root cause in 3 words"):
         return "password reset token" if "login" in prompt else "tax rounding bug"
     raise AssertionError(f"unexpected prompt {prompt[:60]!r}")
 

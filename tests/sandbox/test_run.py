@@ -109,7 +109,7 @@ async def test_llm_query_raw_query_through_a_model(box: IsolatedSandbox) -> None
     result = await box.run(
         "finish([llm_query('count', [1, 2]), raw_query('def f(): pass')])", host=host
     )
-    assert result.value == ["COUNT\n\nDATA:\n[1, 2]", "DEF F(): PASS"]
+    assert result.value == ['INPUT:\n"""\n[1, 2]\n"""\n\nCOUNT', "DEF F(): PASS"]
     assert result.usage.host_calls == {"llm_query": 1, "raw_query": 1}
 
 

@@ -14,6 +14,7 @@ from codeloop.models.types import ModelRequest
 from codeloop.orchestrate.budget import BudgetedModel, snapshot
 from codeloop.orchestrate.recording import StepLog, StepRecordingModel
 from codeloop.orchestrate.routing import ModelRouter
+from codeloop.sandbox.hosting import query_prompt
 from codeloop.sandbox.protocol import HostFunction, SandboxSession
 from codeloop.sandbox.scheme import QueryArgs
 from codeloop.store import CheckpointStore
@@ -74,7 +75,7 @@ class ProgramHost:
         temperature: float | None = None,
         max_tokens: int | None = None,
     ) -> str:
-        prompt = f"{instruction}\n\n{data}" if data else instruction
+        prompt = query_prompt(instruction, data)
         return await self.ask(
             prompt, model=model, temperature=temperature, max_tokens=max_tokens, name="llm_query"
         )
@@ -149,7 +150,7 @@ class SessionSchemeHost:
         await self._run(f"import json\n{name} = json.loads({json.dumps(json.dumps(value))})")
 
     async def query(self, args: QueryArgs) -> str:
-        prompt = f"{args.instruction}\n\n{args.data}" if args.data else args.instruction
+        prompt = query_prompt(args.instruction, args.data)
         return await self._host.ask(
             prompt,
             model=args.model,

@@ -24,9 +24,11 @@ from codeloop.orchestrate.budget import BudgetedModel
 from codeloop.orchestrate.codegen import CLOSING_FENCE
 from codeloop.orchestrate.host import ProgramHost
 from codeloop.orchestrate.recording import StepRecordingModel
+from codeloop.orchestrate.records import record_view
 from codeloop.orchestrate.reference import get_codegen_reference
 from codeloop.orchestrate.validate import extract_code
 from codeloop.sandbox.limits import Limits
+from codeloop.sandbox.protocol import SandboxSession
 from codeloop.store import StepRecord
 
 __all__ = ["RLMOptions", "RLMReport", "RLMTurn", "RecursiveLM", "describe_context", "truncate"]
@@ -251,28 +253,37 @@ class RecursiveLM:
             host.log,
             f"rlm root d{depth}",
         )
-        system = render(
-            "rlm_system.j2",
-            context_description=describe_context(context),
-            reference=get_codegen_reference("python", exclude=_NOT_FOR_RLM, example=False),
-            max_output_chars=opts.max_output_chars,
-            max_iterations=opts.max_iterations,
-            chunk_chars=opts.chunk_chars,
-        )
         hits = keyword_lines(context, question)
-        first = Message(
-            role="user",
-            content=render(
-                "rlm_turn.j2", first=True, question=question, preview=preview(context), hits=hits
-            ),
-        )
         history: list[Message] = []
         seen: set[str] = set()
         repeated = False
         recursive = _RecursiveHost(host, self, depth, turns)
+        view = record_view(context)
         async with self._runs.sandbox.session(
             context=context, host=recursive.functions(), limits=self._limits
         ) as session:
+            records_count = await self._load_records(session, view.prelude) if view else None
+            system = render(
+                "rlm_system.j2",
+                context_description=describe_context(context),
+                reference=get_codegen_reference("python", exclude=_NOT_FOR_RLM, example=False),
+                max_output_chars=opts.max_output_chars,
+                max_iterations=opts.max_iterations,
+                chunk_chars=opts.chunk_chars,
+                records=view.describe() if view and records_count else "",
+                records_count=records_count,
+            )
+            first = Message(
+                role="user",
+                content=render(
+                    "rlm_turn.j2",
+                    first=True,
+                    question=question,
+                    preview=preview(context),
+                    hits=hits,
+                    records=bool(view and records_count),
+                ),
+            )
             for number in range(1, opts.max_iterations + 1):
                 messages = (Message(role="system", content=system), first, *history)
                 try:
@@ -298,8 +309,12 @@ class RecursiveLM:
                 seen.add(code)
                 started = time.monotonic()
                 result = await session.run(code)
+                if view and records_count and result.status == "limit":  # a fresh worker
+                    await self._load_records(session, view.prelude)
                 output = truncate(result.stdout, opts.max_output_chars)
                 error = None if result.ok else truncate(result.feedback(), 800)
+                if error and view and records_count and "KeyError" in error:
+                    error += f"\nThe dicts in `records` have the keys: {', '.join(view.keys)}"
                 turn = RLMTurn(
                     depth=depth,
                     number=number,
@@ -331,6 +346,7 @@ class RecursiveLM:
                             question=question,
                             output=output or "(nothing printed)",
                             error=error,
+                            repeated=repeated,
                             turn=number + 1,
                             last=number + 1 == opts.max_iterations,
                             max_iterations=opts.max_iterations,
@@ -339,6 +355,13 @@ class RecursiveLM:
                 ]
                 history = history[-2 * opts.history_turns :]
         return await self._forced_answer(question, hits, turns, model), False
+
+    @staticmethod
+    async def _load_records(session: SandboxSession, prelude: str) -> int | None:
+        """Parse the context into ``records`` inside the session: how many, or ``None``."""
+        result = await session.run(prelude)
+        lines = result.stdout.split()
+        return int(lines[-1]) if result.ok and lines and lines[-1].isdigit() else None
 
     async def _forced_answer(
         self, question: str, hits: str, turns: list[RLMTurn], model: Any

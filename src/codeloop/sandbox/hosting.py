@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from codeloop.errors import UserInputError
 from codeloop.models.budget import Budget
@@ -20,10 +21,26 @@ from codeloop.models.types import ModelRequest
 from codeloop.sandbox.protocol import HostFunction
 from codeloop.store.checkpoints import CheckpointStore
 
-__all__ = ["budget_function", "checkpoint_functions", "model_functions"]
+__all__ = ["budget_function", "checkpoint_functions", "model_functions", "query_prompt"]
 
 ModelResolver = Callable[[str], Model]
 DEFAULT_MAX_TOKENS = 512
+
+
+@cache
+def _query_template() -> Template:
+    environment = Environment(
+        loader=PackageLoader("codeloop", "prompts"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+    )
+    return environment.get_template("sandbox/llm_query.j2")
+
+
+def query_prompt(instruction: str, data: str = "") -> str:
+    """The prompt ``llm_query(instruction, data)`` sends: the data first, the instruction last."""
+    return _query_template().render(instruction=instruction, data=data)
 
 
 def model_functions(
@@ -37,13 +54,6 @@ def model_functions(
 
     Budget, cache and accounting are the model's own (pass a ``ManagedModel``)."""
     gate = asyncio.Semaphore(concurrency)
-    templates = Environment(
-        loader=PackageLoader("codeloop", "prompts"),
-        undefined=StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=False,
-    )
-    query_template = templates.get_template("sandbox/llm_query.j2")
 
     def pick(name: str | None) -> Model:
         if name is None:
@@ -69,7 +79,7 @@ def model_functions(
         temperature: float = 0.0,
         max_tokens: int | None = None,
     ) -> str:
-        prompt = query_template.render(instruction=instruction, data=data)
+        prompt = query_prompt(instruction, data)
         return await complete(prompt, model, temperature, max_tokens)
 
     async def raw_query(
