@@ -212,7 +212,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings()
     # no response cache (a cached reply would report another run's seconds) and no retry (a call
     # past the timeout fails its cell rather than starting again)
-    update = {"timeout_s": float(args.timeout), "cache": False, "max_retries": 0}
+    update: dict[str, Any] = {"timeout_s": float(args.timeout), "cache": False, "max_retries": 0}
+    if args.model:  # one embedded model for every method and role
+        update |= {"planner": args.model, "worker": args.model}
     models = settings.models.model_copy(update=update)
     app = Session(settings.model_copy(update={"models": models}))
     cases = [make_case(t, s, args.seed) for s in args.sizes for t in args.tasks]
@@ -256,8 +258,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     "rows": rows,
                     "summary": summarise(rows, args.methods),
                 }
-                write("rlm", json.loads(json.dumps(partial | {"complete": False}, default=str)))
-    return {"seed": args.seed, "rows": rows, "summary": summarise(rows, args.methods)}
+                write(args.name, json.loads(json.dumps(partial | {"complete": False}, default=str)))
+    return {
+        "seed": args.seed,
+        "model": app.settings.models.planner,
+        "rows": rows,
+        "summary": summarise(rows, args.methods),
+    }
 
 
 def summarise(rows: list[dict[str, Any]], methods: list[str]) -> dict[str, Any]:
@@ -304,6 +311,8 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0, help="which generated data (0: the default)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per model call")
     parser.add_argument("--rlms", help="a folder holding the rlms package (pip install --target)")
+    parser.add_argument("--model", help="e.g. local:qwen2.5-coder-1.5b (default: the configured)")
+    parser.add_argument("--name", default="rlm", help="results file benchmarks/results/NAME.json")
     ns = parser.parse_args()
     ns.sizes = [int(s) for s in ns.sizes.split(",")]
     ns.tasks = ns.tasks.split(",")
@@ -313,5 +322,5 @@ if __name__ == "__main__":
     outcome = asyncio.run(main(ns))
     outcome["command"] = " ".join(["python", "-m", "benchmarks.rlm", *sys.argv[1:]])
     outcome["complete"] = True
-    write("rlm", json.loads(json.dumps(outcome, default=str)))
+    write(ns.name, json.loads(json.dumps(outcome, default=str)))
     show(outcome, ns.methods)

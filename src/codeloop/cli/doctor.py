@@ -18,7 +18,7 @@ from codeloop.api import Session
 from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json
 from codeloop.errors import CodeloopError
-from codeloop.models import EMBEDDED_MODELS, verify_gguf
+from codeloop.models import DEFAULT_EMBEDDED, EMBEDDED_MODELS, verify_gguf
 from codeloop.sandbox.report import isolation_report
 
 __all__ = ["Check", "register", "run_checks"]
@@ -80,18 +80,25 @@ def _store(app: Session) -> Check:
     )
 
 
-def _model(app: Session) -> Check:
-    asset = EMBEDDED_MODELS["qwen2.5-coder-0.5b"]
-    path = app.settings.model_dir / asset.filename
-    if not path.exists():
-        return Check(
-            name="embedded model", ok=False, detail=f"{path} missing", fix="codeloop model install"
-        )
-    try:
-        verify_gguf(path, asset)
-    except CodeloopError as exc:
-        return Check(name="embedded model", ok=False, detail=str(exc), fix="codeloop model install")
-    return Check(name="embedded model", ok=True, detail=f"local:{asset.name} verified ({path})")
+def _model(app: Session) -> list[Check]:
+    """The default embedded model must be there; the larger optional one is reported if asked."""
+    checks = []
+    for asset in EMBEDDED_MODELS.values():
+        default = asset.name == DEFAULT_EMBEDDED
+        fix = "codeloop model install" if default else "make model-1.5b"
+        name = "embedded model" if default else f"optional model {asset.name}"
+        path = app.settings.model_dir / asset.filename
+        try:
+            if not path.exists():
+                checks.append(Check(name=name, ok=False, detail=f"{path} missing", fix=fix,
+                                    required=default))  # fmt: skip
+                continue
+            verify_gguf(path, asset)
+        except CodeloopError as exc:
+            checks.append(Check(name=name, ok=False, detail=str(exc), fix=fix, required=default))
+            continue
+        checks.append(Check(name=name, ok=True, detail=f"local:{asset.name} verified ({path})"))
+    return checks
 
 
 def _llama(_: Session) -> Check:

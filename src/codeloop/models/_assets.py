@@ -12,7 +12,7 @@ from pathlib import Path
 
 from codeloop.errors import ConfigError, MissingDependency
 
-__all__ = ["EMBEDDED_MODELS", "GGUFAsset", "ensure_gguf", "verify_gguf"]
+__all__ = ["DEFAULT_EMBEDDED", "EMBEDDED_MODELS", "GGUFAsset", "ensure_gguf", "verify_gguf"]
 
 _CHUNK = 8 << 20
 
@@ -28,6 +28,8 @@ class GGUFAsset:
     sha256: str
     install: str
 
+
+DEFAULT_EMBEDDED = "qwen2.5-coder-0.5b"  # installed by `make run` and `make test`
 
 EMBEDDED_MODELS: dict[str, GGUFAsset] = {
     "qwen2.5-coder-0.5b": GGUFAsset(
