@@ -179,19 +179,27 @@ async def direct_answer(runs: RunContext, data: str, question: str) -> tuple[Any
     return response.text.strip(), time.monotonic() - started, response.usage.total_tokens
 
 
-def bench_settings(timeout_s: float) -> Settings:
-    """Settings with a model timeout long enough for a loaded 2-core machine, and no response
-    cache (a cached reply would report another run's seconds)."""
+def bench_settings(timeout_s: float, model: str | None = None) -> Settings:
+    """Settings with a model timeout long enough for a loaded 2-core machine, no response cache
+    (a cached reply would report another run's seconds), and ``model`` for every role if given."""
     settings = Settings()
-    models = settings.models.model_copy(update={"timeout_s": timeout_s, "cache": False})
+    update: dict[str, Any] = {"timeout_s": timeout_s, "cache": False}
+    if model:
+        update |= {"planner": model, "coder": model, "worker": model}
+    models = settings.models.model_copy(update=update)
     return settings.model_copy(update={"models": models})
 
 
 async def main(
-    selected: list[Task], retries: int, baseline: bool, max_tokens: int, timeout_s: float
+    selected: list[Task],
+    retries: int,
+    baseline: bool,
+    max_tokens: int,
+    timeout_s: float,
+    model: str | None = None,
 ) -> dict[str, Any]:
     frames = load_frames()
-    app = Session(bench_settings(timeout_s))
+    app = Session(bench_settings(timeout_s, model))
     rows: list[dict[str, Any]] = []
     console = Console()
     async with app.run_context() as runs:
@@ -295,12 +303,17 @@ if __name__ == "__main__":
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the direct-answer baseline"
     )
+    parser.add_argument("--model", help="e.g. local:qwen2.5-coder-1.5b (default: the configured)")
+    parser.add_argument(
+        "--name", default="analyze", help="results file benchmarks/results/NAME.json"
+    )
     args = parser.parse_args()
     ids = args.tasks.split(",") if args.tasks else (None if args.full else DEFAULT_SUBSET)
     chosen = [t for t in TASKS if ids is None or t.id in ids]
     outcome = asyncio.run(
-        main(chosen, args.retries, not args.no_baseline, args.max_tokens, args.timeout)
+        main(chosen, args.retries, not args.no_baseline, args.max_tokens, args.timeout, args.model)
     )
+    outcome["model"] = args.model or Settings().models.coder
     outcome["command"] = " ".join(["python", "-m", "benchmarks.analyze", *sys.argv[1:]])
-    write("analyze", json.loads(json.dumps(outcome, default=str)))
+    write(args.name, json.loads(json.dumps(outcome, default=str)))
     show(outcome)
