@@ -240,7 +240,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                                 base_url,
                                 case,
                                 args.iterations,
-                                args.timeout,
+                                args.rlms_seconds,
                             )
                     except CodeloopError as exc:  # e.g. a model call past the timeout
                         seconds = round(time.monotonic() - started, 1)
@@ -311,6 +311,9 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0, help="which generated data (0: the default)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per model call")
     parser.add_argument("--rlms", help="a folder holding the rlms package (pip install --target)")
+    parser.add_argument(
+        "--rlms-seconds", type=float, default=900, help="wall-clock cap of one rlms answer"
+    )
     parser.add_argument("--model", help="e.g. local:qwen2.5-coder-1.5b (default: the configured)")
     parser.add_argument("--name", default="rlm", help="results file benchmarks/results/NAME.json")
     ns = parser.parse_args()
