@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import json
 import stat
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from codeloop.lang import ProcessLimits, RustSupport, SandboxRunner
-from codeloop.lang._llvmcov import find_llvm_tools, lcov_line_percent, llvm_major
+from codeloop.lang._llvmcov import LlvmTools, find_llvm_tools, lcov_line_percent, llvm_major
+from codeloop.lang.runner import ProcessResult
 
 SIGN = """pub fn sign(x: i32) -> i32 {
     if x < 0 {
@@ -85,6 +88,42 @@ async def test_without_matching_tools_the_tests_run_and_coverage_is_reported_mis
     assert [d.code for d in run.diagnostics] == ["coverage-unavailable"]
 
 
+class ToolchainWithoutProfiler:
+    """Answers the instrumented build as a rustc built without ``profiler_builtins`` does."""
+
+    def __init__(self) -> None:
+        self.scripts: list[str] = []
+
+    async def run_process(
+        self, argv: Sequence[str], *, files: Mapping[str, str], limits: ProcessLimits
+    ) -> ProcessResult:
+        self.scripts.append(argv[-1])
+        if "instrument-coverage" in argv[-1]:
+            error = {
+                "$message_type": "diagnostic",
+                "level": "error",
+                "message": "can't find crate for `profiler_builtins`",
+                "code": {"code": "E0463"},
+                "spans": [],
+            }
+            return ProcessResult(exit_code=1, stderr=json.dumps(error) + "\n")
+        return ProcessResult(exit_code=0, stdout="@@COMPILED@@\ntest codeloop_tests::a ... ok\n")
+
+
+async def test_a_toolchain_without_the_profiler_runtime_falls_back_to_a_plain_run(
+    limits: ProcessLimits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rs = RustSupport()
+    llvm = LlvmTools(profdata="llvm-profdata-22", cov="llvm-cov-22", major=22)
+    monkeypatch.setattr(rs, "_llvm", llvm)
+    runner = ToolchainWithoutProfiler()
+    run = await rs.coverage(SIGN, HEADER, module="calc", runner=runner, limits=limits)
+    assert [(o.name, o.passed) for o in run.outcomes] == [("a", True)]
+    assert [d.code for d in run.diagnostics] == ["coverage-unavailable"]
+    assert ["instrument-coverage" in script for script in runner.scripts] == [True, False]
+    assert rs.llvm_tools() is None
+
+
 def test_tools_of_another_llvm_major_are_not_used(tmp_path: Path) -> None:
     fake = tmp_path / "rustc"
     fake.write_text("#!/bin/sh\necho 'rustc 9.0.0'\necho 'host: x'\necho 'LLVM version: 99.1.0'\n")
@@ -105,3 +144,5 @@ def test_lcov_counts_only_code_lines_of_the_source() -> None:
     )
     assert lcov_line_percent(lcov, source="calc.rs", last_line=4) == 66.7
     assert lcov_line_percent(lcov, source="calc.rs", last_line=0) is None
+    cut = lcov.removesuffix("end_of_record\n")
+    assert lcov_line_percent(cut, source="calc.rs", last_line=4) is None

@@ -72,19 +72,24 @@ def lcov_line_percent(lcov: str, *, source: str, last_line: int) -> float | None
     None when the report holds no executable line in that range.
     """
     hits: dict[int, bool] = {}
-    current = False
+    record: dict[int, bool] | None = None
     for line in lcov.splitlines():
         if line.startswith("SF:"):
             name = line[3:].strip()
-            current = name == source or name.endswith(f"/{source}")
-        elif current and line.startswith("DA:"):
+            record = {} if name == source or name.endswith(f"/{source}") else None
+        elif record is not None and line.startswith("DA:"):
             number, _, count = line[3:].partition(",")
             try:
                 index, ran = int(number), int(count.split(",")[0]) > 0
             except ValueError:
                 continue
             if index <= last_line:
+                record[index] = record.get(index, False) or ran
+        elif record is not None and line.strip() == "end_of_record":
+            # only complete records count: output cut at the size limit measures nothing
+            for index, ran in record.items():
                 hits[index] = hits.get(index, False) or ran
+            record = None
     if not hits:
         return None
     return round(100.0 * sum(hits.values()) / len(hits), 1)

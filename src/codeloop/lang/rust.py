@@ -195,9 +195,12 @@ class RustSupport:
         """The tests, built once with ``-C instrument-coverage``; line coverage of the code only."""
         llvm = self.llvm_tools()
         if llvm is not None:
-            return await self._run(
+            run = await self._run(
                 code, tests, module=module, runner=runner, limits=limits, llvm=llvm
             )
+            if run.compiled or not any("profiler_builtins" in d.message for d in run.diagnostics):
+                return run
+            self._llvm = False  # a toolchain built without the profiler runtime
         run = await self._run(code, tests, module=module, runner=runner, limits=limits)
         note = Diagnostic(
             file=self.code_file(module),
