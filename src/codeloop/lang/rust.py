@@ -1,6 +1,7 @@
 """Rust, std only and offline: rustc/clippy-driver with ``--error-format=json``, rustfmt, libtest.
 
-Tests are compiled and run inside the runner (the toolchain's sysroot is mounted read-only there).
+Tests are compiled and run inside the runner (the toolchain's sysroot is mounted read-only there);
+coverage builds them once with ``-C instrument-coverage`` and reads the profile with llvm-cov there.
 """
 
 from __future__ import annotations
