@@ -105,6 +105,7 @@ def test_doctor_json_lists_every_component(capsys: pytest.CaptureFixture[str]) -
         "sandbox: landlock",
         "rustc",
         "cargo",
+        "rust coverage",
         "ruff",
         "node",
     ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from codeloop.lang import RustSupport
 from codeloop.models import ScriptedModel
 from codeloop.pipeline import Pipeline
 from tests.pipeline.helpers import route
@@ -49,6 +50,9 @@ async def test_rust_compile_error_then_repair_with_clippy_fix_and_tests(
     assert report.lint is not None
     assert report.lint.clean
     assert report.adherence == 1.0
+    # the kept tests reach both branches of gcd; measured where llvm tools of rustc's LLVM exist
+    measured = RustSupport().llvm_tools() is not None
+    assert report.coverage_percent == (100.0 if measured else None)
 
 
 async def test_rust_failing_example_picks_the_sample_that_passes(make_pipeline: Make) -> None:

@@ -18,6 +18,7 @@ from codeloop.api import Session
 from codeloop.cli._context import app_context
 from codeloop.cli._output import console, emit_json
 from codeloop.errors import CodeloopError
+from codeloop.lang import RustSupport
 from codeloop.models import DEFAULT_EMBEDDED, EMBEDDED_MODELS, verify_gguf
 from codeloop.sandbox.report import isolation_report
 
@@ -114,6 +115,20 @@ def _llama(_: Session) -> Check:
     return Check(name="llama.cpp", ok=True, detail=f"llama-cpp-python {version}")
 
 
+def _rust_coverage(_: Session) -> Check:
+    llvm = RustSupport().llvm_tools()
+    if llvm is None:
+        return Check(
+            name="rust coverage",
+            ok=False,
+            detail="no llvm-profdata/llvm-cov of rustc's LLVM major",
+            fix="scripts/system-deps.sh (apt llvm-<major>) or rustup component add llvm-tools",
+            required=False,
+        )
+    detail = f"LLVM {llvm.major}: {llvm.cov}"
+    return Check(name="rust coverage", ok=True, detail=detail, required=False)
+
+
 OPTIONAL_LAYERS = ("landlock", "unshare (fallback)")
 
 
@@ -142,6 +157,7 @@ CHECKS: tuple[Callable[[Session], Check | list[Check]], ...] = (
     lambda _: _tool(
         "rustfmt", ["rustfmt", "--version"], "rustup component add rustfmt", required=False
     ),
+    _rust_coverage,
     lambda _: _tool("ruff", [sys.executable, "-m", "ruff", "--version"], "pip install codeloop"),
     lambda _: _tool(
         "mypy", [sys.executable, "-m", "mypy", "--version"], "pip install mypy", required=False

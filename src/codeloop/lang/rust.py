@@ -1,16 +1,20 @@
 """Rust, std only and offline: rustc/clippy-driver with ``--error-format=json``, rustfmt, libtest.
 
-Tests are compiled and run inside the runner (the toolchain's sysroot is mounted read-only there).
+Tests are compiled and run inside the runner (the toolchain's sysroot is mounted read-only there);
+coverage builds them once with ``-C instrument-coverage`` and reads the profile with llvm-cov there.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
+from codeloop.lang._llvmcov import LlvmTools, find_llvm_tools, lcov_line_percent
 from codeloop.lang._rustc import apply_suggestions, parse_rustc_json
 from codeloop.lang._tools import find_tool, run_tool, scratch_dir
 from codeloop.lang.extract import extract_fenced
@@ -26,6 +30,7 @@ _PANIC = re.compile(r"^---- (\S+) stdout ----\n(.*?)(?=\n\n|\n----|\Z)", re.MULT
 _TEST_FN = re.compile(r"#\[test\]\s*(?:#\[[^\]]*\]\s*)*fn\s+(\w+)")
 _MOD_WRAPPER = re.compile(r"^\s*(?:#\[cfg\(test\)\]\s*)?mod\s+\w+\s*\{(.*)\}\s*$", re.DOTALL)
 _COMPILED = "@@COMPILED@@"
+_LCOV = "@@LCOV@@"
 _TEST_MOD = "codeloop_tests"
 
 
@@ -66,6 +71,7 @@ class RustSupport:
         self._clippy = _cargo_bin("clippy-driver")
         self._rustfmt = _cargo_bin("rustfmt")
         self._sysroot: Path | None = None
+        self._llvm: LlvmTools | Literal[False] | None = None
 
     def code_file(self, module: str) -> str:
         return f"{module}.rs"
@@ -74,14 +80,22 @@ class RustSupport:
         return f"{module}_tests.rs"
 
     def runtime_paths(self) -> list[Path]:
+        """The sysroot, and the llvm tools' folder where the sandbox's ``/usr`` does not hold it."""
         sysroot = self.sysroot()
-        return [sysroot] if sysroot else []
+        paths = [sysroot] if sysroot else []
+        llvm = self.llvm_tools()
+        for tool in (llvm.profdata, llvm.cov) if llvm is not None else ():
+            folder = Path(tool).parent
+            if not any(folder.is_relative_to(root) for root in [Path("/usr"), *paths]):
+                paths.append(folder)
+        return paths
 
     def tools(self) -> dict[str, bool]:
         return {
             "rustc": self._rustc is not None,
             "clippy": self._clippy is not None,
             "rustfmt": self._rustfmt is not None,
+            "llvm-cov": self.llvm_tools() is not None,
         }
 
     def extract_code(self, reply: str, *, prefer: str = "") -> str:
@@ -165,45 +179,89 @@ class RustSupport:
         has_tests = bool(self.test_names(tests))
         return {self.code_file(module): self.combined(code, tests) if has_tests else code}
 
+    def llvm_tools(self) -> LlvmTools | None:
+        """llvm-profdata/llvm-cov matching rustc's LLVM major, for coverage; None if absent."""
+        if self._llvm is None and self._rustc is not None:
+            self._llvm = find_llvm_tools(self._rustc, self.sysroot()) or False
+        return self._llvm or None
+
     async def test(
         self, code: str, tests: str, *, module: str, runner: Runner, limits: ProcessLimits
+    ) -> TestRun:
+        return await self._run(code, tests, module=module, runner=runner, limits=limits)
+
+    async def coverage(
+        self, code: str, tests: str, *, module: str, runner: Runner, limits: ProcessLimits
+    ) -> TestRun:
+        """The tests, built once with ``-C instrument-coverage``; line coverage of the code only."""
+        llvm = self.llvm_tools()
+        if llvm is not None:
+            run = await self._run(
+                code, tests, module=module, runner=runner, limits=limits, llvm=llvm
+            )
+            if run.compiled or not any("profiler_builtins" in d.message for d in run.diagnostics):
+                return run
+            self._llvm = False  # a toolchain built without the profiler runtime
+        run = await self._run(code, tests, module=module, runner=runner, limits=limits)
+        note = Diagnostic(
+            file=self.code_file(module),
+            code="coverage-unavailable",
+            message="Rust coverage needs llvm-profdata/llvm-cov of rustc's LLVM major "
+            "(rustup component add llvm-tools, or apt-get install llvm-<major>)",
+            severity="info",
+            tool="rust-test",
+        )
+        return run.model_copy(update={"diagnostics": (*run.diagnostics, note)})
+
+    async def _run(
+        self,
+        code: str,
+        tests: str,
+        *,
+        module: str,
+        runner: Runner,
+        limits: ProcessLimits,
+        llvm: LlvmTools | None = None,
     ) -> TestRun:
         sysroot = self.sysroot()
         if sysroot is None:
             return TestRun(tool="cargo-test", available=False)
         source = self.code_file(module)
-        script = (
-            f"{sysroot}/bin/rustc --edition {EDITION} --test --error-format=json -A warnings "
-            f"-C debuginfo=0 -o ./tests_bin {source} && echo {_COMPILED} && ./tests_bin"
+        build = (
+            f"{shlex.quote(str(sysroot / 'bin' / 'rustc'))} --edition {EDITION} --test "
+            f"--error-format=json -A warnings -C debuginfo=0 -o ./tests_bin {source}"
         )
+        if llvm is None:
+            script = f"{build} && echo {_COMPILED} && ./tests_bin"
+        else:
+            profdata, cov = shlex.quote(llvm.profdata), shlex.quote(llvm.cov)
+            script = (
+                f"{build} -C instrument-coverage && echo {_COMPILED} && "
+                "{ LLVM_PROFILE_FILE=./tests.profraw ./tests_bin; rc=$?; "
+                f"{profdata} merge -sparse -o tests.profdata tests.profraw && echo {_LCOV} && "
+                f"{cov} export --format=lcov --instr-profile=tests.profdata ./tests_bin {source}; "
+                "exit $rc; }"
+            )
         files = {source: self.combined(code, tests)}
         result = await runner.run_process(["sh", "-c", script], files=files, limits=limits)
-        compiled = _COMPILED in result.stdout
-        outcomes = _outcomes(result.stdout)
+        stdout, _, lcov = result.stdout.partition(f"{_LCOV}\n")
+        compiled = _COMPILED in stdout
         diags = () if compiled else parse_rustc_json(result.stderr, tool="rustc", file=source)
+        percent = None
+        if llvm is not None and lcov:
+            last_line = len(code.rstrip().splitlines())
+            percent = lcov_line_percent(lcov, source=source, last_line=last_line)
         return TestRun(
             tool="rust-test",
             compiled=compiled,
-            outcomes=outcomes,
+            outcomes=_outcomes(stdout),
             diagnostics=diags,
-            output_tail=(result.stdout + result.stderr)[-2000:],
+            coverage_percent=percent,
+            output_tail=(stdout + result.stderr)[-2000:],
             seconds=result.seconds,
             limit_hit=result.limit_hit,
             exit_code=result.exit_code,
         )
-
-    async def coverage(
-        self, code: str, tests: str, *, module: str, runner: Runner, limits: ProcessLimits
-    ) -> TestRun:
-        run = await self.test(code, tests, module=module, runner=runner, limits=limits)
-        note = Diagnostic(
-            file=self.code_file(module),
-            code="coverage-unavailable",
-            message="Rust coverage needs llvm-tools matching rustc's LLVM; not installed",
-            severity="info",
-            tool="rust-test",
-        )
-        return run.model_copy(update={"diagnostics": (*run.diagnostics, note)})
 
     def example_tests(self, module: str, examples: Sequence[Example]) -> str:
         parts = ["use super::*;"]
