@@ -77,18 +77,23 @@ async def run_task(
     module = report.spec.module if report.spec else "solution"
     chosen = next((c for c in report.candidates if c.chosen), None)
     greedy = report.candidates[0] if report.candidates else None
+    try:
+        passed = await hidden_pass(
+            lang, chosen.code if chosen else "", module, task["hidden"], runner
+        )
+        greedy_passed = await hidden_pass(
+            lang, greedy.code if greedy else "", module, task["hidden"], runner
+        )
+    finally:
+        await lang.aclose()
     return {
         "id": task["id"],
         "language": task["language"],
         "single": task["single"],
         "status": report.status,
         "pattern": report.pattern,
-        "passed": await hidden_pass(
-            lang, chosen.code if chosen else "", module, task["hidden"], runner
-        ),
-        "greedy_passed": await hidden_pass(
-            lang, greedy.code if greedy else "", module, task["hidden"], runner
-        ),
+        "passed": passed,
+        "greedy_passed": greedy_passed,
         "lint_clean": bool(report.lint and report.lint.clean),
         "coverage": report.coverage_percent,
         "adherence": report.adherence,

@@ -207,6 +207,8 @@ class _Run:
             self.report.message = f"the model failed: {type(exc).__name__}: {exc}"
         finally:
             self._finish()
+            if self.lang is not None:
+                await self.lang.aclose()
         return self.report
 
     async def _execute(self) -> None:
