@@ -29,6 +29,7 @@ __all__ = ["TS_TOOLS_DIR", "TypeScriptSupport"]
 #: Where ``npm ci`` installs typescript, prettier and @types/node (repo-relative).
 TS_TOOLS_DIR = Path("tools") / "ts"
 _DAEMON_SCRIPT = "tscd.mjs"
+_MEMO_SIZE = 512
 _LINT_CODES = {"6133", "6138", "6192", "6196", "6198", "7027", "7028", "7029", "7030"}
 _TSC_LINE = re.compile(r"^(.+?)\((\d+),(\d+)\): (error|warning) TS(\d+): (.*)$", re.MULTILINE)
 _TAP = re.compile(r"^(not ok|ok) \d+ - (.+?)(?: # .*)?$", re.MULTILINE)
@@ -148,6 +149,8 @@ class TypeScriptSupport(RunsTests):
             for file, line, col, _level, code, message in _TSC_LINE.findall(stdout)
         )
         result = (diags, emitted, seconds)
+        if len(self._memo) >= _MEMO_SIZE:
+            del self._memo[next(iter(self._memo))]
         self._memo[key] = result
         return result
 

@@ -83,7 +83,11 @@ def _pascal(name: str) -> str:
 
 
 class Pipeline:
-    """One generation run per :meth:`run`; services come in through the constructor."""
+    """One generation run per :meth:`run`; services come in through the constructor.
+
+    The language plugins are kept between runs (TypeScript's holds a checker process whose
+    start-up costs seconds); :meth:`aclose` releases them.
+    """
 
     def __init__(
         self,
@@ -103,6 +107,19 @@ class Pipeline:
         self._prompts = prompts or PromptLibrary()
         self._options = options or PipelineOptions()
         self._progress = progress
+        self._languages: dict[str, LanguageSupport] = {}
+
+    def language(self, name: str) -> LanguageSupport:
+        """The plugin for ``name``, made on first use and kept for later runs."""
+        if name not in self._languages:
+            self._languages[name] = get_language(name)
+        return self._languages[name]
+
+    async def aclose(self) -> None:
+        """Release the language plugins (checker processes); a later run makes new ones."""
+        languages, self._languages = list(self._languages.values()), {}
+        for lang in languages:
+            await lang.aclose()
 
     async def run(
         self,
@@ -207,8 +224,6 @@ class _Run:
             self.report.message = f"the model failed: {type(exc).__name__}: {exc}"
         finally:
             self._finish()
-            if self.lang is not None:
-                await self.lang.aclose()
         return self.report
 
     async def _execute(self) -> None:
@@ -220,7 +235,7 @@ class _Run:
         spec = self.spec
         self.report.spec = spec
         self.report.language = spec.language
-        self.lang = get_language(spec.language)
+        self.lang = self.p.language(spec.language)
         if spec.language == "rust":
             self.limits = self.limits.model_copy(
                 update={
