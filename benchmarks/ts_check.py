@@ -8,8 +8,12 @@ and median seconds per call on each path, the daemon's first call (its start-up:
 compiler, the lib and @types files) apart from the warm calls, the ratio CLI / daemon, and
 whether both paths gave the same diagnostics, JavaScript and formatting.
 
-    python -m benchmarks.ts_check            # 20 sources
-    python -m benchmarks.ts_check --n 3      # smoke
+Then one TypeScript task of the task set (ts-uniq) through the whole pipeline on the scripted
+model (a greedy candidate with an unused local, three samples, generated tests), a fresh
+pipeline per run as ``codeloop gen`` makes one, alternating CLI and daemon: non-model seconds.
+
+    python -m benchmarks.ts_check            # 20 sources, 3 pipeline runs per path
+    python -m benchmarks.ts_check --n 3 --runs 1      # smoke
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from benchmarks._report import format_table, write_result
-from codeloop.lang import TypeScriptSupport
+from codeloop.lang import RustSupport, SandboxRunner, TypeScriptSupport
+from codeloop.models import ScriptedModel
+from codeloop.pipeline import Pipeline, PipelineOptions
 
 TEST_HEADER = 'import { test } from "node:test";\nimport assert from "node:assert/strict";\n'
 TEMPLATES = (
@@ -37,6 +43,30 @@ TEMPLATES = (
     "  return items.find((item) => item.id === {i});\n}}\n",
 )
 OPERATIONS = ("check", "check_with_tests", "format")
+UNIQ = (
+    "A TypeScript function uniq(items: number[]): number[] removing duplicates and keeping first"
+    " occurrences in order: uniq([1, 2, 1, 3]) == [1, 2, 3]"
+)
+UNIQ_LOOP = (
+    "  const out: number[] = [];\n  for (const item of items) {\n    if (!seen.has(item)) {\n"
+    "      seen.add(item);\n      out.push(item);\n    }\n  }\n  return out;\n}\n"
+)
+UNIQ_REPLIES = tuple(
+    f"```typescript\n{code}```\n"
+    for code in (
+        "export function uniq(items: number[]): number[] {\n  const seen = new Set<number>();\n"
+        "  const unused = items.length;\n" + UNIQ_LOOP,
+        "/** Removes duplicates. */\nexport function uniq(items: number[]): number[] {\n"
+        "  const seen = new Set<number>();\n" + UNIQ_LOOP,
+        "export function uniq(items: number[]): number[] {\n"
+        '  return Array.from(new Set(items)).join(",");\n}\n',
+        "/** Removes duplicates. */\nexport function uniq(items: number[]): number[] {\n"
+        "  return items.filter((item, index) => items.indexOf(item) === index);\n}\n",
+        TEST_HEADER + 'import { uniq } from "./uniq";\n\n'
+        'test("order", () => {\n  assert.deepStrictEqual(uniq([1, 2, 1, 3]), [1, 2, 3]);\n});\n'
+        'test("empty", () => {\n  assert.deepStrictEqual(uniq([]), []);\n});\n',
+    )
+)
 
 
 def sources(n: int) -> list[tuple[str, str]]:
@@ -118,16 +148,54 @@ async def run(n: int) -> dict[str, Any]:
     }
 
 
+async def pipeline_runs(runs: int) -> dict[str, Any]:
+    """Non-model seconds of the ts-uniq task on each path; every run must end ``ok``."""
+    runner = SandboxRunner(read_only=RustSupport().runtime_paths())
+    seconds: dict[str, list[float]] = {"cli": [], "daemon": []}
+    for _ in range(runs):
+        for name, daemon in (("cli", False), ("daemon", True)):
+            model = ScriptedModel(list(UNIQ_REPLIES))
+            pipeline = Pipeline(
+                model,
+                runner,
+                options=PipelineOptions(samples=4, rounds=1),
+                languages={"typescript": TypeScriptSupport(daemon=daemon)},
+            )
+            try:
+                report = await pipeline.run(UNIQ, language="typescript")
+            finally:
+                await pipeline.aclose()
+            if report.status != "ok" or len(report.candidates) != 4:
+                raise SystemExit(f"the scripted ts-uniq run went wrong: {report.message}")
+            seconds[name].append(report.seconds - report.model_seconds)
+    cli, daemon = statistics.median(seconds["cli"]), statistics.median(seconds["daemon"])
+    return {
+        "task": "ts-uniq (scripted model: 4 candidates, generated tests)",
+        "runs_per_path": runs,
+        "non_model_s": {k: [round(v, 3) for v in values] for k, values in seconds.items()},
+        "cli_median_s": round(cli, 3),
+        "daemon_median_s": round(daemon, 3),
+        "ratio": round(cli / daemon, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20, help="distinct sources")
+    parser.add_argument("--runs", type=int, default=3, help="pipeline runs per path")
     args = parser.parse_args()
     result = asyncio.run(run(args.n))
+    result["pipeline"] = asyncio.run(pipeline_runs(args.runs))
     print(format_table(result["rows"], list(result["rows"][0])))
     print(
         f"{args.n} sources x {len(OPERATIONS)} operations: CLI {result['total_cli_s']} s, "
         f"daemon {result['total_daemon_s']} s (start-up included), {result['total_ratio']}x; "
         f"{result['diagnostics_seen']} diagnostics, mismatches: {result['mismatches'] or 'none'}"
+    )
+    gen = result["pipeline"]
+    print(
+        f"{gen['task']}, non-model seconds (median of {args.runs}): CLI {gen['cli_median_s']} s,"
+        f" daemon {gen['daemon_median_s']} s, {gen['ratio']}x"
     )
     write_result("ts_check", {"args": vars(args), **result})
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -99,7 +99,9 @@ class Pipeline:
         options: PipelineOptions | None = None,
         progress: ProgressFn | None = None,
         learned: LearnedTemplates | None = None,
+        languages: Mapping[str, LanguageSupport] | None = None,
     ) -> None:
+        """``languages``: plugins to use instead of the registry's, by language name."""
         self._model = model
         self._learned = learned
         self._runner = runner
@@ -107,7 +109,7 @@ class Pipeline:
         self._prompts = prompts or PromptLibrary()
         self._options = options or PipelineOptions()
         self._progress = progress
-        self._languages: dict[str, LanguageSupport] = {}
+        self._languages: dict[str, LanguageSupport] = dict(languages or {})
 
     def language(self, name: str) -> LanguageSupport:
         """The plugin for ``name``, made on first use and kept for later runs."""
@@ -116,7 +118,7 @@ class Pipeline:
         return self._languages[name]
 
     async def aclose(self) -> None:
-        """Release the language plugins (checker processes); a later run makes new ones."""
+        """Release the language plugins, given ones included; a later run makes new ones."""
         languages, self._languages = list(self._languages.values()), {}
         for lang in languages:
             await lang.aclose()
