@@ -171,3 +171,20 @@ def test_node_missing_means_no_daemon(monkeypatch: pytest.MonkeyPatch) -> None:
     if support.tools()["node"]:
         pytest.skip("node lies beside the interpreter")
     assert support._daemon is None
+
+
+async def test_only_the_requests_files_exist_in_the_daemons_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    (tmp_path / "codeloop-tscd").mkdir()
+    (tmp_path / "codeloop-tscd" / "helpers.ts").write_text("export const leaked = 1;\n")
+    support = _installed()
+    _no_cli(monkeypatch, support)
+    try:
+        diags, _, _ = await support._compile(
+            {"code.ts": 'import { leaked } from "./helpers";\nexport const y = leaked;\n'}
+        )
+    finally:
+        await support.aclose()
+    assert [(d.code, d.line) for d in diags] == [("TS2307", 1)]

@@ -31,8 +31,9 @@ if (parsed.errors.length > 0 || parsed.fileNames.length > 0) {
 }
 const options = parsed.options;
 // Request files appear in a folder beside the CLI's scratch folders, so that module resolution
-// walks the same parent folders.
+// walks the same parent folders; inside it only the request's files exist, whatever the disk holds.
 const root = path.join(os.tmpdir(), "codeloop-tscd");
+const inRoot = (name) => name === root || name.startsWith(root + path.sep);
 const formatHost = {
   getCanonicalFileName: (name) => name,
   getCurrentDirectory: () => root,
@@ -48,14 +49,17 @@ function check(files) {
   const host = {
     ...baseHost,
     getCurrentDirectory: () => root,
-    fileExists: (name) => inMemory.has(name) || baseHost.fileExists(name),
-    readFile: (name) => (inMemory.has(name) ? inMemory.get(name) : baseHost.readFile(name)),
+    fileExists: (name) => (inRoot(name) ? inMemory.has(name) : baseHost.fileExists(name)),
+    readFile: (name) => (inRoot(name) ? inMemory.get(name) : baseHost.readFile(name)),
     directoryExists: (name) =>
-      name === root || root.startsWith(name + path.sep) || baseHost.directoryExists(name),
+      inRoot(name)
+        ? [...inMemory.keys()].some((file) => file.startsWith(name + path.sep))
+        : root.startsWith(name + path.sep) || baseHost.directoryExists(name),
+    getDirectories: (name) => (inRoot(name) ? [] : baseHost.getDirectories(name)),
     getSourceFile: (name, languageVersion, onError, shouldCreate) => {
-      const text = inMemory.get(name);
-      if (text !== undefined) {
-        return ts.createSourceFile(name, text, languageVersion);
+      if (inRoot(name)) {
+        const text = inMemory.get(name);
+        return text === undefined ? undefined : ts.createSourceFile(name, text, languageVersion);
       }
       const version = typeof languageVersion === "object" ? languageVersion : { languageVersion };
       const key = `${name}\0${version.languageVersion}\0${version.impliedNodeFormat ?? ""}`;
