@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from codeloop.config import Settings
-from codeloop.lang import LanguageSupport, ProcessLimits, RustSupport, SandboxRunner, get_language
+from codeloop.lang import LanguageSupport, ProcessLimits, RustSupport, SandboxRunner
 from codeloop.models import ModelFactory
 from codeloop.pipeline import GenerationReport, Pipeline, PipelineOptions
 
@@ -73,7 +73,7 @@ async def run_task(
     pipeline: Pipeline, runner: SandboxRunner, task: dict[str, Any]
 ) -> dict[str, Any]:
     report: GenerationReport = await pipeline.run(task["description"], language=task["language"])
-    lang = get_language(task["language"])
+    lang = pipeline.language(task["language"])
     module = report.spec.module if report.spec else "solution"
     chosen = next((c for c in report.candidates if c.chosen), None)
     greedy = report.candidates[0] if report.candidates else None
@@ -163,19 +163,25 @@ async def main(args: argparse.Namespace) -> int:
         ]
     out = Path(args.out)
     rows: list[dict[str, Any]] = []
-    for task in tasks:
-        row = await run_task(pipeline, runner, task)
-        rows.append(row)
-        print(
-            f"{row['id']:<20} {'PASS' if row['passed'] else 'fail'} greedy={row['greedy_passed']}"
-            f" lint={row['lint_clean']} cov={row['coverage']} adh={row['adherence']}"
-            f" {row['seconds']:.1f}s",
-            flush=True,
-        )
-        payload = {"options": options.model_dump(mode="json", exclude={"limits"}), "rows": rows}
-        payload["summary"] = summarize(rows)
-        await asyncio.to_thread(out.parent.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(out.write_text, json.dumps(payload, indent=2) + "\n", "utf-8")
+    try:
+        for task in tasks:
+            row = await run_task(pipeline, runner, task)
+            rows.append(row)
+            print(
+                f"{row['id']:<20} {'PASS' if row['passed'] else 'fail'}"
+                f" greedy={row['greedy_passed']} lint={row['lint_clean']} cov={row['coverage']}"
+                f" adh={row['adherence']} {row['seconds']:.1f}s",
+                flush=True,
+            )
+            payload = {
+                "options": options.model_dump(mode="json", exclude={"limits"}),
+                "rows": rows,
+                "summary": summarize(rows),
+            }
+            await asyncio.to_thread(out.parent.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(out.write_text, json.dumps(payload, indent=2) + "\n", "utf-8")
+    finally:
+        await pipeline.aclose()
     print(table(summarize(rows)))
     return 0
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+
 import pytest
 
 from codeloop.errors import UserInputError
@@ -10,11 +13,12 @@ CODE = "export function add(a: number, b: number): number {\n  const x = 1;\n  r
 
 
 @pytest.fixture(scope="module")
-def ts() -> TypeScriptSupport:
+def ts() -> Iterator[TypeScriptSupport]:
     support = TypeScriptSupport()
     if not support.tools()["tsc"]:
         pytest.fail("typescript is not installed: npm ci --prefix tools/ts")
-    return support
+    yield support
+    asyncio.run(support.aclose())
 
 
 async def test_lint_and_types_come_from_one_tsc_run(ts: TypeScriptSupport) -> None:

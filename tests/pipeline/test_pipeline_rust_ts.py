@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from codeloop.lang import RustSupport
+from codeloop.lang import RustSupport, TypeScriptSupport
 from codeloop.models import ScriptedModel
 from codeloop.pipeline import Pipeline
 from tests.pipeline.helpers import route
@@ -91,3 +91,26 @@ async def test_typescript_function_with_tests_and_coverage(make_pipeline: Make) 
     assert 'from "./clamp"' in report.files["clamp.test.ts"]
     assert report.coverage_percent == 100.0
     assert report.adherence == 1.0
+
+
+async def test_typescript_runs_of_one_pipeline_share_one_checker_process(
+    make_pipeline: Make,
+) -> None:
+    code = "```typescript\nexport function twice(x: number): number {\n  return 2 * x;\n}\n```"
+    pipeline, _ = make_pipeline(route(generate=[code], tests=["none"]), samples=1, rounds=0)
+    request = "a TypeScript function twice(x: number): number: twice(2) == 4"
+    lang = pipeline.language("typescript")
+    assert isinstance(lang, TypeScriptSupport)
+    assert lang._daemon is not None
+    pids = []
+    for _ in range(2):
+        report = await pipeline.run(request, language="typescript")
+        assert report.status == "ok"
+        assert report.public_passed == 1
+        pids.append(lang._daemon.pid)
+    assert pids[0] is not None
+    assert pids[0] == pids[1]
+    await pipeline.aclose()
+    assert lang._daemon.pid is None
+    assert pipeline.language("typescript") is not lang
+    await pipeline.aclose()

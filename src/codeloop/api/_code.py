@@ -135,7 +135,10 @@ async def generate(
                 progress=progress,
                 learned=s.learned_templates if use_learned else None,
             )
-            report = await pipeline.run(description, language=language, pattern=pattern)
+            try:
+                report = await pipeline.run(description, language=language, pattern=pattern)
+            finally:
+                await pipeline.aclose()
         report = report.model_copy(update={"run_id": run_id})
         runs.finish_run(
             run_id, "ok" if report.status == "ok" else "error", report.model_dump(mode="json")

@@ -123,7 +123,10 @@ async def run_gen_task(
             samples=task.samples, rounds=task.rounds, generate_tests=task.tests
         ),
     )
-    report = await pipeline.run(task.description, language=task.lang, pattern=task.pattern)
+    try:
+        report = await pipeline.run(task.description, language=task.lang, pattern=task.pattern)
+    finally:
+        await pipeline.aclose()
     return report.model_dump(mode="json")
 
 

@@ -68,6 +68,9 @@ class PythonSupport(RunsTests):
     def tools(self) -> dict[str, bool]:
         return {"ruff": self._ruff is not None, "mypy": self._mypy is not None, "pytest": True}
 
+    async def aclose(self) -> None:
+        """Nothing is held between checks."""
+
     def extract_code(self, reply: str, *, prefer: str = "") -> str:
         return extract_fenced(reply, self.fence_tags, prefer=prefer)
 

@@ -98,6 +98,9 @@ class RustSupport:
             "llvm-cov": self.llvm_tools() is not None,
         }
 
+    async def aclose(self) -> None:
+        """Nothing is held between checks."""
+
     def extract_code(self, reply: str, *, prefer: str = "") -> str:
         return extract_fenced(reply, self.fence_tags, prefer=prefer)
 

@@ -2,7 +2,10 @@
 ``node --test`` runs the tests (compiled to JavaScript on the host, executed only by the runner).
 
 One tsc run yields both lint findings (unused names, implicit returns) and type errors; results are
-memoised per source because tsc costs seconds per start.
+memoised per source. A tsc start costs seconds, so checks and formatting go to one long-lived
+node process (``tools/ts/tscd.mjs``, same options, same output) and fall back to the tsc and
+prettier CLIs where node or the script is missing or the process fails. Close the plugin
+(:meth:`TypeScriptSupport.aclose`) to end that process.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 
 from codeloop.lang._testing import RunsTests
 from codeloop.lang._tools import find_tool, run_tool, scratch_dir
+from codeloop.lang._tscd import TscDaemon
 from codeloop.lang.extract import extract_fenced
 from codeloop.lang.protocol import Example
 from codeloop.lang.runner import ProcessLimits, Runner
@@ -24,6 +28,8 @@ __all__ = ["TS_TOOLS_DIR", "TypeScriptSupport"]
 
 #: Where ``npm ci`` installs typescript, prettier and @types/node (repo-relative).
 TS_TOOLS_DIR = Path("tools") / "ts"
+_DAEMON_SCRIPT = "tscd.mjs"
+_MEMO_SIZE = 512
 _LINT_CODES = {"6133", "6138", "6192", "6196", "6198", "7027", "7028", "7029", "7030"}
 _TSC_LINE = re.compile(r"^(.+?)\((\d+),(\d+)\): (error|warning) TS(\d+): (.*)$", re.MULTILINE)
 _TAP = re.compile(r"^(not ok|ok) \d+ - (.+?)(?: # .*)?$", re.MULTILINE)
@@ -65,7 +71,9 @@ class TypeScriptSupport(RunsTests):
     name = "typescript"
     fence_tags: tuple[str, ...] = ("typescript", "ts", "tsx")
 
-    def __init__(self, tools_dir: Path | None = None) -> None:
+    def __init__(self, tools_dir: Path | None = None, *, daemon: bool = True) -> None:
+        """``tools_dir``: a ``node_modules`` folder with typescript, prettier and @types/node;
+        ``daemon=False`` runs the tsc and prettier CLIs for every check."""
         dirs = [tools_dir] if tools_dir else _tools_dirs()
         modules = next((d for d in dirs if (d / ".bin" / "tsc").exists()), None)
         self._types = modules / "@types" if modules else None
@@ -74,6 +82,23 @@ class TypeScriptSupport(RunsTests):
         self._prettier = find_tool("prettier", *bin_dirs) if modules else None
         self._node = find_tool("node")
         self._memo: dict[str, tuple[tuple[Diagnostic, ...], dict[str, str], float]] = {}
+        script = modules.parent / _DAEMON_SCRIPT if modules else None
+        self._daemon = (
+            TscDaemon(self._node, script, modules, self._tsc_flags())
+            if daemon and modules and script and script.is_file() and self._node
+            else None
+        )
+
+    async def aclose(self) -> None:
+        """End the checker process (if one was started); later checks use the CLIs."""
+        if self._daemon is not None:
+            await self._daemon.aclose()
+
+    def _tsc_flags(self) -> list[str]:
+        flags = [*_TSC_FLAGS, "--outDir", "out"]
+        if self._types is not None:
+            flags += ["--typeRoots", str(self._types), "--types", "node"]
+        return flags
 
     def code_file(self, module: str) -> str:
         return f"{module}.ts"
@@ -98,18 +123,19 @@ class TypeScriptSupport(RunsTests):
         self, files: dict[str, str]
     ) -> tuple[tuple[Diagnostic, ...], dict[str, str], float]:
         """Run tsc once on ``files``: its diagnostics and the emitted JavaScript."""
-        assert self._tsc is not None
         key = hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
         if key in self._memo:
             return self._memo[key]
-        with scratch_dir(files) as root:
-            argv = [self._tsc, *_TSC_FLAGS, "--outDir", "out"]
-            if self._types is not None:
-                argv += ["--typeRoots", str(self._types), "--types", "node"]
-            out = await run_tool([*argv, *sorted(files)], cwd=root)
+        checked = await self._daemon.check(files) if self._daemon is not None else None
+        if checked is not None:
+            stdout, seconds = checked.output, checked.seconds
             emitted = {
-                path.name: path.read_text(encoding="utf-8") for path in (root / "out").glob("*.js")
+                name: text
+                for name, text in checked.emitted.items()
+                if "/" not in name and name.endswith(".js")
             }
+        else:
+            stdout, emitted, seconds = await self._compile_cli(files)
         diags = tuple(
             Diagnostic(
                 file=file,
@@ -120,11 +146,23 @@ class TypeScriptSupport(RunsTests):
                 severity="warning" if code in _LINT_CODES else "error",
                 tool="tsc",
             )
-            for file, line, col, _level, code, message in _TSC_LINE.findall(out.stdout)
+            for file, line, col, _level, code, message in _TSC_LINE.findall(stdout)
         )
-        result = (diags, emitted, out.seconds)
+        result = (diags, emitted, seconds)
+        if len(self._memo) >= _MEMO_SIZE:
+            del self._memo[next(iter(self._memo))]
         self._memo[key] = result
         return result
+
+    async def _compile_cli(self, files: dict[str, str]) -> tuple[str, dict[str, str], float]:
+        """The tsc CLI on ``files`` in a scratch folder: its output and the JavaScript it wrote."""
+        assert self._tsc is not None
+        with scratch_dir(files) as root:
+            out = await run_tool([self._tsc, *self._tsc_flags(), *sorted(files)], cwd=root)
+            emitted = {
+                path.name: path.read_text(encoding="utf-8") for path in (root / "out").glob("*.js")
+            }
+        return out.stdout, emitted, out.seconds
 
     async def _code_diagnostics(self, code: str) -> tuple[tuple[Diagnostic, ...], float]:
         diags, _, seconds = await self._compile({"code.ts": code})
@@ -150,6 +188,9 @@ class TypeScriptSupport(RunsTests):
     async def format(self, code: str) -> str:
         if self._prettier is None:
             return code
+        formatted = await self._daemon.format(code, "code.ts") if self._daemon else None
+        if formatted is not None:
+            return formatted
         with scratch_dir({}) as root:
             out = await run_tool(
                 [self._prettier, "--stdin-filepath", "code.ts"], cwd=root, stdin=code

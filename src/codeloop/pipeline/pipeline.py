@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,7 +83,11 @@ def _pascal(name: str) -> str:
 
 
 class Pipeline:
-    """One generation run per :meth:`run`; services come in through the constructor."""
+    """One generation run per :meth:`run`; services come in through the constructor.
+
+    The language plugins are kept between runs (TypeScript's holds a checker process whose
+    start-up costs seconds); :meth:`aclose` releases them.
+    """
 
     def __init__(
         self,
@@ -95,7 +99,9 @@ class Pipeline:
         options: PipelineOptions | None = None,
         progress: ProgressFn | None = None,
         learned: LearnedTemplates | None = None,
+        languages: Mapping[str, LanguageSupport] | None = None,
     ) -> None:
+        """``languages``: plugins to use instead of the registry's, by language name."""
         self._model = model
         self._learned = learned
         self._runner = runner
@@ -103,6 +109,19 @@ class Pipeline:
         self._prompts = prompts or PromptLibrary()
         self._options = options or PipelineOptions()
         self._progress = progress
+        self._languages: dict[str, LanguageSupport] = dict(languages or {})
+
+    def language(self, name: str) -> LanguageSupport:
+        """The plugin for ``name``, made on first use and kept for later runs."""
+        if name not in self._languages:
+            self._languages[name] = get_language(name)
+        return self._languages[name]
+
+    async def aclose(self) -> None:
+        """Release the language plugins, given ones included; a later run makes new ones."""
+        languages, self._languages = list(self._languages.values()), {}
+        for lang in languages:
+            await lang.aclose()
 
     async def run(
         self,
@@ -218,7 +237,7 @@ class _Run:
         spec = self.spec
         self.report.spec = spec
         self.report.language = spec.language
-        self.lang = get_language(spec.language)
+        self.lang = self.p.language(spec.language)
         if spec.language == "rust":
             self.limits = self.limits.model_copy(
                 update={
