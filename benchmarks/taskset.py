@@ -154,7 +154,9 @@ async def main(args: argparse.Namespace) -> int:
     options = PipelineOptions(samples=args.samples, rounds=args.rounds)
     pipeline = Pipeline(model, runner, options=options)
     tasks = interleave(load_tasks())
-    if not args.full:
+    if args.lang:  # every task of one language
+        tasks = [t for t in tasks if t["language"] == args.lang]
+    elif not args.full:
         rng = random.Random(args.seed)
         tasks = [
             t
@@ -189,6 +191,7 @@ async def main(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--full", action="store_true", help="all 42 tasks")
+    parser.add_argument("--lang", choices=["python", "rust", "typescript"], help="one language")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--samples", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=1)
