@@ -178,8 +178,12 @@ def rlm(
     context_file: Annotated[
         str, typer.Option("--context", "-c", help="The context file (any size), or -.")
     ],
-    max_iterations: Annotated[int | None, typer.Option(min=1)] = None,
-    max_depth: Annotated[int | None, typer.Option(min=0)] = None,
+    max_iterations: Annotated[
+        int | None, typer.Option(min=1, help="Root turns before an answer is forced (default 8).")
+    ] = None,
+    max_depth: Annotated[
+        int | None, typer.Option(min=0, help="Levels of recursive llm_query (default 1).")
+    ] = None,
     max_output: Annotated[int | None, typer.Option(min=100, help="Output chars shown.")] = None,
     max_calls: Annotated[int | None, typer.Option(min=0, help="Budget: model calls.")] = None,
     max_seconds: Annotated[float | None, typer.Option(min=0, help="Budget: seconds.")] = None,
@@ -190,6 +194,9 @@ def rlm(
 
     The root model explores the context with code in a sandbox REPL, calls sub-models on pieces
     and finishes with an answer.
+
+    When the context's lines are records (JSON lines, CSV, key=value), the REPL also holds them
+    parsed as `records`. The root model is the planner role: CODELOOP_MODELS__PLANNER picks it.
 
     Example: codeloop rlm --context big.log "Which user failed to log in most often?"
     """
