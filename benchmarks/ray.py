@@ -1,10 +1,10 @@
 """Batch work on the local executor vs Ray with 1 and 2 workers, in one run: wall time, scaling
 efficiency, identical results.
 
-Until ``codeloop gen --batch`` and ``codeloop bench`` are on main, each task is a stand-in with the
-shape of a bench item: check a candidate program (compile it, run it against a few thousand
-reference answers). Replace ``check_candidate`` with the pipeline's per-task function to measure
-the real thing.
+Each task has the shape of a bench item without the model: check a candidate program (compile it,
+run it against a few thousand reference answers). It measures what the executors add; with the
+embedded model in the task, two cores are saturated by llama.cpp alone, and the batch commands
+(``gen --batch``, ``bench``) load one model per worker process (``codeloop.cli._worker``).
 
     python -m benchmarks.ray            # 40 tasks (under a minute)
     python -m benchmarks.ray --full     # 200 tasks
