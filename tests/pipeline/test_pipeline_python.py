@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from codeloop.config import BudgetSettings
 from codeloop.errors import UserInputError
-from codeloop.lang import SandboxRunner
+from codeloop.lang import PythonSupport, SandboxRunner
+from codeloop.lang import types as lang_types
 from codeloop.models import Budget, ManagedModel, ScriptedModel
 from codeloop.pipeline import Pipeline, PipelineOptions
 from tests.pipeline.helpers import py, route
@@ -207,3 +210,34 @@ async def test_pattern_skeleton_and_rules_reach_the_prompt(make_pipeline: Make) 
     assert report.adherence == 1.0
     assert report.status == "ok"
     assert '"""A pydantic model User with a name and an age."""' in report.files["user.py"]
+
+
+class _OverlapProbe(PythonSupport):
+    """mypy waits until the public tests have started: only a concurrent run gets past it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tests_started = asyncio.Event()
+
+    async def test(self, *args: Any, **kwargs: Any) -> lang_types.TestRun:
+        self.tests_started.set()
+        return await super().test(*args, **kwargs)
+
+    async def typecheck(self, code: str) -> lang_types.CheckResult:
+        await asyncio.wait_for(self.tests_started.wait(), timeout=10)
+        return await super().typecheck(code)
+
+
+async def test_python_public_tests_run_while_mypy_checks(runner: SandboxRunner) -> None:
+    model = ScriptedModel(route(generate=[GOOD], tests=[TESTS]))
+    pipeline = Pipeline(
+        model,
+        runner,
+        options=PipelineOptions(samples=1, rounds=0),
+        languages={"python": _OverlapProbe()},
+    )
+    report = await pipeline.run(ADD)
+    await pipeline.aclose()
+    assert report.status == "ok"
+    chosen = next(c for c in report.candidates if c.chosen)
+    assert (chosen.public_passed, chosen.public_total) == (2, 2)

@@ -31,6 +31,9 @@ class LanguageSupport(Protocol):
 
     name: str
     fence_tags: tuple[str, ...]
+    #: whether code with type errors cannot run (Rust, TypeScript); Python runs regardless, so its
+    #: tests may run while it is type-checked
+    type_errors_block_run: bool
 
     def code_file(self, module: str) -> str: ...
 

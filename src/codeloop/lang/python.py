@@ -49,6 +49,7 @@ def _eq(actual, expected):
 
 class PythonSupport(RunsTests):
     name = "python"
+    type_errors_block_run = False
     fence_tags: tuple[str, ...] = ("python", "py", "python3")
 
     def __init__(self, mypy_cache: Path | None = None) -> None:

@@ -64,6 +64,7 @@ def block_end(text: str, open_brace: int) -> int:
 
 class RustSupport:
     name = "rust"
+    type_errors_block_run = True
     fence_tags: tuple[str, ...] = ("rust", "rs")
 
     def __init__(self) -> None:

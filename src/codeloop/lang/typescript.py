@@ -69,6 +69,7 @@ def _tools_dirs() -> list[Path]:
 
 class TypeScriptSupport(RunsTests):
     name = "typescript"
+    type_errors_block_run = True
     fence_tags: tuple[str, ...] = ("typescript", "ts", "tsx")
 
     def __init__(self, tools_dir: Path | None = None, *, daemon: bool = True) -> None:

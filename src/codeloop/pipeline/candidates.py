@@ -251,20 +251,27 @@ class Validator:
         if not reparsed.ok:
             candidate.parse = reparsed
             return
-        candidate.lint, candidate.typecheck = await asyncio.gather(
-            lang.lint(code), lang.typecheck(code)
-        )
+        checks = asyncio.gather(lang.lint(code), lang.typecheck(code))
+        if self._public_tests and not lang.type_errors_block_run:  # run while type-checking
+            (candidate.lint, candidate.typecheck), candidate.public = await asyncio.gather(
+                checks, self._run_public(code)
+            )
+        else:
+            candidate.lint, candidate.typecheck = await checks
+            if self._public_tests and candidate.compiled:
+                candidate.public = await self._run_public(code)
         if self._pattern is not None:
             candidate.rules = await self._pattern.check(code, lang)
-        if self._public_tests and candidate.compiled:
-            candidate.public = await lang.test(
-                code,
-                self._public_tests,
-                module=self._spec.module,
-                runner=self._runner,
-                limits=self._limits,
-            )
         self._cache[code] = candidate
+
+    async def _run_public(self, code: str) -> TestRun:
+        return await self._lang.test(
+            code,
+            self._public_tests,
+            module=self._spec.module,
+            runner=self._runner,
+            limits=self._limits,
+        )
 
 
 def _copy_checks(source: Candidate, target: Candidate) -> None:
