@@ -48,6 +48,7 @@ SURFACE = {
         "VectorStore",
     ],
     "codeloop.models": [
+        "DEFAULT_EMBEDDED",
         "EMBEDDED_MODELS",
         "AnthropicModel",
         "Budget",
