@@ -16,6 +16,7 @@ from typing import Literal
 
 from codeloop.lang._llvmcov import LlvmTools, find_llvm_tools, lcov_line_percent
 from codeloop.lang._rustc import apply_suggestions, parse_rustc_json
+from codeloop.lang._testing import RunsTests
 from codeloop.lang._tools import find_tool, run_tool, scratch_dir
 from codeloop.lang.extract import extract_fenced
 from codeloop.lang.protocol import Example
@@ -62,7 +63,7 @@ def block_end(text: str, open_brace: int) -> int:
     return len(text)
 
 
-class RustSupport:
+class RustSupport(RunsTests):
     name = "rust"
     type_errors_block_run = True
     fence_tags: tuple[str, ...] = ("rust", "rs")
@@ -189,16 +190,19 @@ class RustSupport:
             self._llvm = find_llvm_tools(self._rustc, self.sysroot()) or False
         return self._llvm or None
 
-    async def test(
-        self, code: str, tests: str, *, module: str, runner: Runner, limits: ProcessLimits
+    async def _run_tests(
+        self,
+        code: str,
+        tests: str,
+        *,
+        module: str,
+        runner: Runner,
+        limits: ProcessLimits,
+        measure: bool,
     ) -> TestRun:
-        return await self._run(code, tests, module=module, runner=runner, limits=limits)
-
-    async def coverage(
-        self, code: str, tests: str, *, module: str, runner: Runner, limits: ProcessLimits
-    ) -> TestRun:
-        """The tests, built once with ``-C instrument-coverage``; line coverage of the code only."""
-        llvm = self.llvm_tools()
+        """The tests; when ``measure``, built once with ``-C instrument-coverage``, with the line
+        coverage of the code only."""
+        llvm = self.llvm_tools() if measure else None
         if llvm is not None:
             run = await self._run(
                 code, tests, module=module, runner=runner, limits=limits, llvm=llvm
@@ -207,6 +211,8 @@ class RustSupport:
                 return run
             self._llvm = False  # a toolchain built without the profiler runtime
         run = await self._run(code, tests, module=module, runner=runner, limits=limits)
+        if not measure:
+            return run
         note = Diagnostic(
             file=self.code_file(module),
             code="coverage-unavailable",
