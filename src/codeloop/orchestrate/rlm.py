@@ -263,6 +263,8 @@ class RecursiveLM:
             context=context, host=recursive.functions(), limits=self._limits
         ) as session:
             records_count = await self._load_records(session, view.prelude) if view else None
+            if not records_count:  # no records in the session: nothing to tell the model
+                view = None
             system = render(
                 "rlm_system.j2",
                 context_description=describe_context(context),
@@ -270,7 +272,7 @@ class RecursiveLM:
                 max_output_chars=opts.max_output_chars,
                 max_iterations=opts.max_iterations,
                 chunk_chars=opts.chunk_chars,
-                records=view.describe() if view and records_count else "",
+                records=view.describe() if view else "",
                 records_count=records_count,
             )
             first = Message(
@@ -281,7 +283,7 @@ class RecursiveLM:
                     question=question,
                     preview=preview(context),
                     hits=hits,
-                    records=bool(view and records_count),
+                    records=view is not None,
                 ),
             )
             for number in range(1, opts.max_iterations + 1):
@@ -309,11 +311,11 @@ class RecursiveLM:
                 seen.add(code)
                 started = time.monotonic()
                 result = await session.run(code)
-                if view and records_count and result.status == "limit":  # a fresh worker
+                if view and result.status == "limit":  # a fresh worker
                     await self._load_records(session, view.prelude)
                 output = truncate(result.stdout, opts.max_output_chars)
                 error = None if result.ok else truncate(result.feedback(), 800)
-                if error and view and records_count and "KeyError" in error:
+                if error and view and "KeyError" in error:
                     error += f"\nThe dicts in `records` have the keys: {', '.join(view.keys)}"
                 turn = RLMTurn(
                     depth=depth,
