@@ -149,6 +149,24 @@ async def test_budget_exhausted_keeps_what_was_produced(runner: SandboxRunner) -
     assert (report.public_passed, report.public_total) == (1, 2)
 
 
+async def test_budget_running_out_mid_round_keeps_the_samples_that_arrived(
+    runner: SandboxRunner,
+) -> None:
+    backend = ScriptedModel(route(generate=[WRONG, GOOD, WRONG]))
+    model = ManagedModel("scripted:t", backend, budget=Budget(BudgetSettings(max_calls=3)))
+    pipeline = Pipeline(model, runner, options=PipelineOptions(samples=4, rounds=1))
+    report = await pipeline.run(ADD)
+    assert report.status == "budget_exhausted"
+    # greedy, then two of the three samples before the limit: all three validated, GOOD chosen
+    assert [(c.origin, c.public_passed) for c in report.candidates] == [
+        ("greedy", 1),
+        ("sample", 2),
+        ("sample", 1),
+    ]
+    assert [c.index for c in report.candidates] == [0, 1, 2]
+    assert "return a + b" in report.files["add.py"]
+
+
 async def test_model_error_is_reported_not_raised(make_pipeline: Make) -> None:
     pipeline, _ = make_pipeline(route())
     with pytest.raises(AssertionError, match="no scripted reply left"):

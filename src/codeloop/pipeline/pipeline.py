@@ -371,22 +371,42 @@ class _Run:
         self, label: str, requests: list[tuple[Origin, ModelRequest]], round_index: int
     ) -> Candidate | None:
         if requests:
-            async with self.stage(label, detail=f"{len(requests)} candidate(s)"):
-                responses = await asyncio.gather(
-                    *(self.model.complete(request) for _, request in requests)
+            first = len(self.candidates)
+            checks: list[asyncio.Task[Candidate]] = []
+
+            async def reply(origin: Origin, request: ModelRequest) -> Candidate:
+                response = await self.model.complete(request)
+                candidate = Candidate(
+                    index=first, round=round_index, origin=origin, reply=response.text
                 )
-            new = [
-                Candidate(
-                    index=len(self.candidates) + i,
-                    round=round_index,
-                    origin=origin,
-                    reply=response.text,
-                )
-                for i, ((origin, _), response) in enumerate(zip(requests, responses, strict=True))
-            ]
-            self.candidates.extend(new)
-            async with self.stage(f"validate[{round_index}]", detail=f"{len(new)} candidate(s)"):
-                await asyncio.gather(*(self.validator.validate(c) for c in new))
+                # validated while the model writes the next candidate
+                checks.append(asyncio.create_task(self.validator.validate(candidate)))
+                return candidate
+
+            try:
+                async with self.stage(label, detail=f"{len(requests)} candidate(s)"):
+                    outcomes = await asyncio.gather(
+                        *(reply(origin, request) for origin, request in requests),
+                        return_exceptions=True,
+                    )
+                new = [o for o in outcomes if isinstance(o, Candidate)]
+                for offset, candidate in enumerate(new):
+                    candidate.index = first + offset
+                self.candidates.extend(new)
+                early = sum(check.done() for check in checks)
+                async with self.stage(
+                    f"validate[{round_index}]",
+                    detail=f"{len(new)} candidate(s), {early} checked during generation",
+                ):
+                    await asyncio.gather(*checks)
+                # a failed call (budget, provider) ends the run; what it produced is kept
+                failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
+                if failure is not None:
+                    raise failure
+            finally:
+                for check in checks:
+                    check.cancel()
+                await asyncio.gather(*checks, return_exceptions=True)
         return max(self.candidates, key=Candidate.key) if self.candidates else None
 
     async def generated_tests(self, best: Candidate) -> str:
