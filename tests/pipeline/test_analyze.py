@@ -19,6 +19,25 @@ from codeloop.pipeline import RequestAnalyzer, find_examples
         ("e.g. rev([1, 2]) returns [2, 1]", "rev", [("rev([1, 2])", "[2, 1]")]),
         (">>> f(3)\n9\n>>> f(-1)\n1\n", "f", [("f(3)", "9"), ("f(-1)", "1")]),
         ("count(x) is the number of items", "count", []),
+        ("fib(n) == fib(n - 1) + fib(n - 2), is_odd(abc) == True", None, []),
+        (
+            "def pick(arr):\n    Example 1:\n        Input: [4,2,3]\n        Output: [2, 1]\n",
+            "pick",
+            [("pick([4, 2, 3])", "[2, 1]")],
+        ),
+        (
+            "def fill(grid, capacity):\n  Input:\n  Input: grid = [[0, 1]], capacity = 1\n"
+            "  Output: 6\n  Input: 3, 5\n\n  Output: 0",
+            "fill",
+            [("fill(grid=[[0, 1]], capacity=1)", "6"), ("fill(3, 5)", "0")],
+        ),
+        ("def f(a):\n  Input: a = 1, b = 2\n  Output: 3\n", "f", []),
+        ("def g(xs):\n  Input: values = [1]\n  Output: 1\n", "g", [("g([1])", "1")]),
+        (
+            'def hex_key(num):\n    For num = "AB" the output should be 1.\n',
+            "hex_key",
+            [("hex_key(num='AB')", "1")],
+        ),
     ],
 )
 def test_find_examples(text: str, name: str | None, expected: list[tuple[str, str]]) -> None:

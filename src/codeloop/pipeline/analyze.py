@@ -102,6 +102,21 @@ def _parses(text: str) -> bool:
     return True
 
 
+def _closed(text: str) -> bool:
+    """No free names: every name is called (``float('inf')``) or a constant, so the example does
+    not depend on context the test file lacks (``fib(n) == fib(n-1) + fib(n-2)``, ``f(abc)``)."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return all(
+        id(n) in called or n.id in ("True", "False", "None")
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name)
+    )
+
+
 def _want(text: str) -> str:
     """A doctest's expected output, cut at the docstring's closing quotes; "" if not a literal."""
     lines = []
@@ -113,14 +128,76 @@ def _want(text: str) -> str:
     return want if want and _parses(want) else ""
 
 
+_INPUT_OUTPUT = re.compile(
+    r"^[ \t]*Input:[ \t]*(?P<args>\S[^\n]*)\n(?:[ \t]*\n)?[ \t]*Output:[ \t]*(?P<out>\S[^\n]*)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_FOR_OUTPUT = re.compile(
+    r"\bFor (?P<args>\w+ ?= ?[^\n]+?),? the (?:output|result) (?:should be|is|will be)"
+    r" (?P<out>[^\n]+)",
+    re.IGNORECASE,
+)
+
+
+def _parameters(text: str, name: str) -> list[str] | None:
+    """The parameter names of ``def name(...)`` in the text, or None without one."""
+    match = re.search(rf"def\s+{re.escape(name)}\s*\(", text)
+    if match is None:
+        return None
+    end = _balanced_end(text, match.end() - 1)
+    try:
+        tree = ast.parse(f"def _{text[match.end() - 1 : end]}: pass")
+    except (SyntaxError, ValueError):
+        return None
+    node = tree.body[0]
+    assert isinstance(node, ast.FunctionDef)
+    return [a.arg for a in (*node.args.posonlyargs, *node.args.args) if a.arg != "self"]
+
+
+def _io_call(name: str, args: str, params: list[str] | None) -> str | None:
+    """``name(args)`` for an ``Input: args`` line: keywords kept when they are the function's
+    parameter names, else passed by position; None when the arguments cannot be a call."""
+    try:
+        call = ast.parse(f"{name}({args.strip().rstrip('.,')})", mode="eval").body
+    except SyntaxError:
+        return None
+    assert isinstance(call, ast.Call)
+    if call.keywords and (params is None or any(k.arg not in params for k in call.keywords)):
+        call.args = [*call.args, *(k.value for k in call.keywords)]
+        call.keywords = []
+    if params is not None and len(call.args) + len(call.keywords) > len(params):
+        return None
+    return ast.unparse(call)
+
+
+def _io_examples(text: str, name: str) -> list[Example]:
+    """``Input: x`` / ``Output: y`` pairs and ``For x = 1 the output should be y`` sentences."""
+    params = _parameters(text, name)
+    found: list[Example] = []
+    for pattern in (_INPUT_OUTPUT, _FOR_OUTPUT):
+        for match in pattern.finditer(text):
+            call = _io_call(name, match.group("args"), params)
+            expected = _literal_end(match.group("out"))
+            if call is not None and expected and _closed(call) and _closed(expected):
+                found.append(Example(call=call, expected=expected, source="description"))
+    return found
+
+
 def find_examples(text: str, name: str | None = None) -> list[Example]:
-    """``f(x) == y``, ``f(x) -> y``, ``f(x) returns y`` and doctest ``>>> f(x)`` forms."""
+    """``f(x) == y``, ``f(x) -> y``, ``f(x) returns y`` and doctest ``>>> f(x)`` forms; with a
+    name, also ``Input:``/``Output:`` pairs and ``For x = 1 the output should be y``."""
     found: list[Example] = []
     seen: set[str] = set()
     for item in doctest.DocTestParser().get_examples(text):
         call = item.source.strip()
         want = _want(item.want)
-        if want and (name is None or f"{name}(" in call) and call not in seen:
+        if (
+            want
+            and (name is None or f"{name}(" in call)
+            and call not in seen
+            and _closed(call)
+            and _closed(want)
+        ):
             seen.add(call)
             found.append(Example(call=call, expected=want, source="docstring"))
     for match in _CALL_START.finditer(text):
@@ -141,12 +218,12 @@ def find_examples(text: str, name: str | None = None) -> list[Example]:
             or text[max(0, match.start() - 4) : match.start()] == ">>> "
         ):
             continue
-        try:
-            ast.parse(call, mode="eval")
-        except SyntaxError:
+        if not (_closed(call) and _closed(expected)):
             continue
         seen.add(call)
         found.append(Example(call=call, expected=expected, source="description"))
+    if name is not None and not found:
+        found = _io_examples(text, name)
     return found
 
 
