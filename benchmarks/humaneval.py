@@ -99,7 +99,7 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--modes", default="single,loop")
     parser.add_argument("--samples", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--model", default="local:qwen2.5-coder-0.5b")
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument(

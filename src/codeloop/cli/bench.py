@@ -36,7 +36,7 @@ def humaneval(
     limit: Annotated[int | None, typer.Option(min=1, help="A seeded subset of N problems.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the subset.")] = 0,
     samples: Annotated[int, typer.Option(min=1, max=16)] = 5,
-    rounds: Annotated[int, typer.Option(min=0, max=5)] = 1,
+    rounds: Annotated[int, typer.Option(min=0, max=5)] = 2,
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="backend:name or a role (default: coder).")
     ] = None,

@@ -136,7 +136,7 @@ async def _hidden_tests(
 
 
 def humaneval_pipeline(
-    model: Model, runner: Runner, *, mode: Mode, samples: int = 5, rounds: int = 1
+    model: Model, runner: Runner, *, mode: Mode, samples: int = 5, rounds: int = 2
 ) -> Pipeline:
     """The pipeline every problem of one bench run goes through."""
     options = options_for(mode, samples, rounds)
@@ -210,7 +210,7 @@ async def run_humaneval(
     split: Split,
     model_name: str,
     samples: int = 5,
-    rounds: int = 1,
+    rounds: int = 2,
     on_result: Callable[[HumanEvalResult], None] | None = None,
 ) -> HumanEvalSummary:
     """The problems one after another on one model, in this process (the benchmark script's
