@@ -68,6 +68,45 @@ async def test_example_tests_run_in_sandbox_with_per_test_outcomes(
     assert py.test_names(kept) == ["test_example_1"]
 
 
+BRANCHES = (
+    "def sign(x: int) -> str:\n"
+    "    if x > 0:\n"
+    "        return 'pos'\n"
+    "    if x < 0:\n"
+    "        return 'neg'\n"
+    "    return 'zero'\n"
+)
+
+
+async def test_coverage_of_some_tests_from_one_run_matches_a_run_of_those_tests(
+    runner: SandboxRunner, limits: ProcessLimits
+) -> None:
+    py = PythonSupport()
+    tests = (
+        "from sign import sign\n\n"
+        "def test_pos():\n    assert sign(1) == 'pos'\n\n"
+        "def test_neg_wrong():\n    assert sign(-1) == 'minus'\n\n"
+        "class TestZero:\n    def test_zero(self):\n        assert sign(0) == 'zero'\n"
+    )
+    run = await py.coverage(BRANCHES, tests, module="sign", runner=runner, limits=limits)
+    assert run.coverage_percent == 100.0
+    assert run.statements == 6
+    assert run.lines_by_test[""] == (1,)
+    assert run.lines_by_test["test_pos"] == (2, 3)
+    assert run.lines_by_test["TestZero::test_zero"] == (2, 4, 6)
+    assert run.coverage_of(["test_pos"]) == 50.0
+    kept = [o.name for o in run.outcomes if o.passed]
+    assert kept == ["test_pos", "TestZero::test_zero"]
+    alone = await py.coverage(
+        BRANCHES, py.drop_tests(tests, ["test_neg_wrong"]), module="sign", runner=runner,
+        limits=limits,
+    )  # fmt: skip
+    assert run.coverage_of(kept) == alone.coverage_percent == 83.3
+    assert (
+        await py.test(BRANCHES, tests, module="sign", runner=runner, limits=limits)
+    ).statements is None
+
+
 async def test_float_examples_compare_with_tolerance(
     runner: SandboxRunner, limits: ProcessLimits
 ) -> None:

@@ -33,7 +33,9 @@ _GENERATED_CODE_FIXES = (
 )
 
 _RESULT = re.compile(r"^(PASSED|FAILED|ERROR) (\S+?)::(\S+)(?: - (.*))?$", re.MULTILINE)
-_COVERAGE = re.compile(r"^@@COVERAGE@@ (\d+(?:\.\d+)?)$", re.MULTILINE)
+_COVERAGE_MARK = "@@COVERAGE@@"
+#: coverage.py records which test function ran each line (read back with ``json --show-contexts``)
+_COVERAGE_RC = "[run]\ndynamic_context = test_function\n"
 _PLACEHOLDER_IMPORT = re.compile(
     r"^from (?:solution|your_module|module|main|code|my_module)\s+import", re.MULTILINE
 )
@@ -177,23 +179,25 @@ class PythonSupport(RunsTests):
     ) -> TestRun:
         test_name = self.test_file(module)
         pytest_args = f"-q -rA -p no:cacheprovider --no-header {test_name}"
+        files = {self.code_file(module): code, test_name: tests}
         if measure:
             script = (
                 f"python -m coverage run --include={module}.py -m pytest {pytest_args}; "
-                'rc=$?; printf "@@COVERAGE@@ "; python -m coverage report --format=total '
-                "--precision=1; exit $rc"
+                f'rc=$?; echo "{_COVERAGE_MARK}"; python -m coverage json -q --show-contexts '
+                "-o -; exit $rc"
             )
+            files[".coveragerc"] = _COVERAGE_RC
         else:
             script = f"python -m pytest {pytest_args}"
         script = f"export PYTEST_DISABLE_PLUGIN_AUTOLOAD=1; {script}"
-        files = {self.code_file(module): code, test_name: tests}
         result = await runner.run_process(["sh", "-c", script], files=files, limits=limits)
+        stdout, _, report = result.stdout.partition(f"{_COVERAGE_MARK}\n")
         outcomes: dict[str, TestOutcome] = {}
-        for status, _file, name, message in _RESULT.findall(result.stdout):
+        for status, _file, name, message in _RESULT.findall(stdout):
             outcomes[name] = TestOutcome(
                 name=name, passed=status == "PASSED", message=(message or status)[:300]
             )
-        cov = _COVERAGE.search(result.stdout)
+        measured = _per_test_coverage(report, self.code_file(module), test_name)
         collected = result.exit_code in (0, 1) or bool(outcomes)
         diags: tuple[Diagnostic, ...] = ()
         if not collected:
@@ -210,8 +214,10 @@ class PythonSupport(RunsTests):
             compiled=collected,
             outcomes=tuple(outcomes.values()),
             diagnostics=diags,
-            coverage_percent=float(cov.group(1)) if cov else None,
-            output_tail=_tail(result.stdout + result.stderr, 2000),
+            coverage_percent=measured.coverage_of(measured.lines_by_test),
+            statements=measured.statements,
+            lines_by_test=measured.lines_by_test,
+            output_tail=_tail(stdout + result.stderr, 2000),
             seconds=result.seconds,
             limit_hit=result.limit_hit,
             exit_code=0 if result.exit_code == 5 and not outcomes else result.exit_code,
@@ -282,6 +288,25 @@ class PythonSupport(RunsTests):
         for start, end in sorted(spans, reverse=True):
             del lines[start:end]
         return "".join(lines)
+
+
+def _per_test_coverage(report: str, code_file: str, test_file: str) -> TestRun:
+    """Statements and the lines each test ran, from ``coverage json --show-contexts``; a run
+    with neither (no report, or an unreadable one) has ``statements`` None."""
+    try:
+        data = json.loads(report)["files"][code_file]
+        statements = int(data["summary"]["num_statements"])
+        contexts: dict[str, list[str]] = data["contexts"]
+    except (ValueError, KeyError, TypeError):
+        return TestRun(tool="coverage")
+    prefix = test_file.removesuffix(".py") + "."
+    by_test: dict[str, list[int]] = {}
+    for line, names in contexts.items():
+        for context in names:
+            test = context.removeprefix(prefix).replace(".", "::") if context else ""
+            by_test.setdefault(test, []).append(int(line))
+    lines = {name: tuple(sorted(found)) for name, found in by_test.items()}
+    return TestRun(tool="coverage", statements=statements, lines_by_test=lines)
 
 
 def _tail(text: str, limit: int) -> str:

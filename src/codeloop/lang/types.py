@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["CheckResult", "Diagnostic", "Severity", "TestOutcome", "TestRun"]
 
@@ -70,6 +71,19 @@ class TestRun(_Frozen):
     seconds: float = 0.0
     limit_hit: str | None = None
     exit_code: int = 0
+    statements: int | None = None
+    """Statements of the code file, where the runner measured which test ran which line."""
+    lines_by_test: dict[str, tuple[int, ...]] = Field(default_factory=dict)
+    """Code lines each test ran; ``""`` holds those run outside any test (imports, definitions)."""
+
+    def coverage_of(self, tests: Collection[str]) -> float | None:
+        """Line coverage of some of the tests, from this one run; None if not measured per test."""
+        if not self.statements:
+            return None
+        lines = set(self.lines_by_test.get("", ()))
+        for name in tests:
+            lines.update(self.lines_by_test.get(name, ()))
+        return round(100 * len(lines) / self.statements, 1)
 
     @property
     def passed(self) -> int:

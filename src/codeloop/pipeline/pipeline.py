@@ -494,8 +494,15 @@ class _Run:
                     drop = [o.name for o in self.report.tests_discarded]
                     kept_tests = lang.drop_tests(tests, drop) if drop else tests
                     self.report.tests_kept = [n for n in names if n not in drop]
-                    # Every generated test passed: this run already measured the kept tests.
-                    measured = None if drop or not run.ok else run
+                    # This run already measured the kept tests when every generated test passed,
+                    # or when it recorded which test ran which line (Python).
+                    if not drop and run.ok:
+                        measured = run
+                    elif drop and run.statements is not None:
+                        kept = [o.name for o in run.outcomes if o.name not in drop]
+                        measured = run.model_copy(
+                            update={"coverage_percent": run.coverage_of(kept)}
+                        )
         test_file = (
             lang.merge_tests(self.public_tests, kept_tests) if kept_tests else self.public_tests
         )
