@@ -34,7 +34,13 @@ async def test_happy_path_every_stage(make_pipeline: Make) -> None:
     report = await pipeline.run(ADD)
     assert report.status == "ok"
     assert [s.name for s in report.stages] == [
-        "analyze", "select", "generate[0]", "validate[0]", "testgen", "tests", "format",
+        "analyze",
+        "select",
+        "generate[0]",
+        "validate[0]",
+        "testgen",
+        "tests",
+        "format",
     ]  # fmt: skip  (no second coverage run: the tests run recorded which test ran which line)
     assert report.pattern == "typed-function"
     assert report.files["add.py"] == (
@@ -259,3 +265,15 @@ async def test_python_public_tests_run_while_mypy_checks(runner: SandboxRunner) 
     assert report.status == "ok"
     chosen = next(c for c in report.candidates if c.chosen)
     assert (chosen.public_passed, chosen.public_total) == (2, 2)
+
+
+async def test_no_examples_and_every_generated_test_dropped_means_no_coverage(
+    make_pipeline: Make,
+) -> None:
+    wrong_only = py("from add import add\n\ndef test_wrong():\n    assert add(2, 3) == 6\n")
+    pipeline, _ = make_pipeline(route(generate=[GOOD], tests=[wrong_only]))
+    report = await pipeline.run("Write a function add(a, b) that adds two integers")
+    assert [o.name for o in report.tests_discarded] == ["test_wrong"]
+    assert report.tests_kept == []
+    assert report.coverage_percent is None
+    assert list(report.files) == ["add.py"]

@@ -492,14 +492,15 @@ class _Run:
                         ),
                     ]
                     drop = [o.name for o in self.report.tests_discarded]
-                    kept_tests = lang.drop_tests(tests, drop) if drop else tests
                     self.report.tests_kept = [n for n in names if n not in drop]
+                    if self.report.tests_kept:  # a test file with every test dropped is no file
+                        kept_tests = lang.drop_tests(tests, drop) if drop else tests
+                    kept = [o.name for o in run.outcomes if o.name not in drop]
                     # This run already measured the kept tests when every generated test passed,
                     # or when it recorded which test ran which line (Python).
                     if not drop and run.ok:
                         measured = run
-                    elif drop and run.statements is not None:
-                        kept = [o.name for o in run.outcomes if o.name not in drop]
+                    elif kept and run.statements is not None:
                         measured = run.model_copy(
                             update={"coverage_percent": run.coverage_of(kept)}
                         )
