@@ -107,6 +107,27 @@ async def test_coverage_of_some_tests_from_one_run_matches_a_run_of_those_tests(
     ).statements is None
 
 
+async def test_per_test_coverage_counts_statements_and_knows_parametrized_cases(
+    runner: SandboxRunner, limits: ProcessLimits
+) -> None:
+    py = PythonSupport()
+    code = (
+        "def double_all(xs: list[int]) -> list[int]:\n"
+        "    out = [\n        x * 2\n        for x in xs\n    ]\n    return out\n"
+    )
+    tests = (
+        "import pytest\nfrom dbl import double_all\n\n"
+        "@pytest.mark.parametrize('v', [1, 2])\n"
+        "def test_one(v):\n    assert double_all([v]) == [2 * v]\n"
+    )
+    run = await py.coverage(code, tests, module="dbl", runner=runner, limits=limits)
+    assert [o.name for o in run.outcomes] == ["test_one[1]", "test_one[2]"]
+    assert run.statements == 3  # the lines inside the list's brackets are one statement
+    assert run.coverage_percent == 100.0
+    assert run.coverage_of(["test_one[2]"]) == 100.0
+    assert run.coverage_of([]) == 33.3
+
+
 async def test_float_examples_compare_with_tolerance(
     runner: SandboxRunner, limits: ProcessLimits
 ) -> None:

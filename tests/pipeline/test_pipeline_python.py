@@ -277,3 +277,19 @@ async def test_no_examples_and_every_generated_test_dropped_means_no_coverage(
     assert report.tests_kept == []
     assert report.coverage_percent is None
     assert list(report.files) == ["add.py"]
+
+
+async def test_a_parametrized_generated_test_is_kept_or_dropped_as_one(make_pipeline: Make) -> None:
+    tests = py(
+        "import pytest\nfrom add import add\n\n"
+        "@pytest.mark.parametrize('a', [0, 1])\n"
+        "def test_right(a):\n    assert add(a, 0) == a\n\n"
+        "@pytest.mark.parametrize('a', [0, 1])\n"
+        "def test_half_wrong(a):\n    assert add(a, a) == 0\n"
+    )
+    pipeline, _ = make_pipeline(route(generate=[GOOD], tests=[tests]))
+    report = await pipeline.run(ADD)
+    assert [o.name for o in report.tests_discarded] == ["test_half_wrong[1]"]
+    assert report.tests_kept == ["test_example_1", "test_example_2", "test_right"]
+    assert "def test_half_wrong" not in report.files["test_add.py"]
+    assert report.coverage_percent == 100.0

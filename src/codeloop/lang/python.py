@@ -295,18 +295,20 @@ def _per_test_coverage(report: str, code_file: str, test_file: str) -> TestRun:
     with neither (no report, or an unreadable one) has ``statements`` None."""
     try:
         data = json.loads(report)["files"][code_file]
-        statements = int(data["summary"]["num_statements"])
+        statements = {int(n) for n in (*data["executed_lines"], *data["missing_lines"])}
         contexts: dict[str, list[str]] = data["contexts"]
     except (ValueError, KeyError, TypeError):
         return TestRun(tool="coverage")
     prefix = test_file.removesuffix(".py") + "."
     by_test: dict[str, list[int]] = {}
     for line, names in contexts.items():
+        if int(line) not in statements:  # a line inside a multi-line statement
+            continue
         for context in names:
             test = context.removeprefix(prefix).replace(".", "::") if context else ""
             by_test.setdefault(test, []).append(int(line))
     lines = {name: tuple(sorted(found)) for name, found in by_test.items()}
-    return TestRun(tool="coverage", statements=statements, lines_by_test=lines)
+    return TestRun(tool="coverage", statements=len(statements), lines_by_test=lines)
 
 
 def _tail(text: str, limit: int) -> str:

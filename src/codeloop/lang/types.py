@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["CheckResult", "Diagnostic", "Severity", "TestOutcome", "TestRun"]
+__all__ = ["CheckResult", "Diagnostic", "Severity", "TestOutcome", "TestRun", "test_function"]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -58,6 +58,11 @@ class TestOutcome(_Frozen):
     message: str = ""
 
 
+def test_function(name: str) -> str:
+    """The test function of a test's name: ``test_a[1-2]`` (a parametrized case) → ``test_a``."""
+    return name.split("[", 1)[0]
+
+
 class TestRun(_Frozen):
     """Tests run in the sandbox: per-test outcomes where the runner reports them."""
 
@@ -74,7 +79,8 @@ class TestRun(_Frozen):
     statements: int | None = None
     """Statements of the code file, where the runner measured which test ran which line."""
     lines_by_test: dict[str, tuple[int, ...]] = Field(default_factory=dict)
-    """Code lines each test ran; ``""`` holds those run outside any test (imports, definitions)."""
+    """Statement lines each test function ran; ``""`` holds those run outside any test (imports,
+    definitions). The cases of a parametrized test share their function's entry."""
 
     def coverage_of(self, tests: Collection[str]) -> float | None:
         """Line coverage of some of the tests, from this one run; None if not measured per test."""
@@ -82,7 +88,7 @@ class TestRun(_Frozen):
             return None
         lines = set(self.lines_by_test.get("", ()))
         for name in tests:
-            lines.update(self.lines_by_test.get(name, ()))
+            lines.update(self.lines_by_test.get(test_function(name), ()))
         return round(100 * len(lines) / self.statements, 1)
 
     @property

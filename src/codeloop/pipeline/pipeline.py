@@ -17,7 +17,7 @@ from codeloop.errors import BudgetExceeded, ModelError
 from codeloop.lang.protocol import LanguageSupport
 from codeloop.lang.registry import get_language
 from codeloop.lang.runner import ProcessLimits, Runner
-from codeloop.lang.types import TestOutcome, TestRun
+from codeloop.lang.types import TestOutcome, TestRun, test_function
 from codeloop.models.protocol import Model
 from codeloop.models.types import Message, ModelRequest
 from codeloop.pipeline.accounting import MeteredModel
@@ -482,20 +482,23 @@ class _Run:
                         for n in names
                     ]
                 else:
-                    ran = {o.name for o in run.outcomes}
+                    # a parametrized test's cases (test_a[1], test_a[2]) stand or fall together
+                    ran = {test_function(o.name) for o in run.outcomes}
                     self.report.tests_discarded = [
-                        *(o for o in run.failing() if o.name in names),
+                        *(o for o in run.failing() if test_function(o.name) in names),
                         *(
                             TestOutcome(name=n, passed=False, message="did not run")
                             for n in names
                             if n not in ran
                         ),
                     ]
-                    drop = [o.name for o in self.report.tests_discarded]
+                    drop = list(
+                        dict.fromkeys(test_function(o.name) for o in self.report.tests_discarded)
+                    )
                     self.report.tests_kept = [n for n in names if n not in drop]
                     if self.report.tests_kept:  # a test file with every test dropped is no file
                         kept_tests = lang.drop_tests(tests, drop) if drop else tests
-                    kept = [o.name for o in run.outcomes if o.name not in drop]
+                    kept = [o.name for o in run.outcomes if test_function(o.name) not in drop]
                     # This run already measured the kept tests when every generated test passed,
                     # or when it recorded which test ran which line (Python).
                     if not drop and run.ok:
