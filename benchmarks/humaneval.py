@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from codeloop.config import Settings
+from codeloop.config import DEFAULT_MODEL, Settings
 from codeloop.lang import RustSupport, SandboxRunner
 from codeloop.models import ModelFactory
 from codeloop.pipeline.humaneval import (
@@ -100,7 +100,7 @@ if __name__ == "__main__":
     parser.add_argument("--modes", default="single,loop")
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--model", default="local:qwen2.5-coder-0.5b")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument(
         "--cache", action="store_true", help="reuse identical greedy calls across modes"

@@ -28,7 +28,7 @@ from typing import Any
 from benchmarks._report import format_table, write_result
 from benchmarks.taskset import hidden_pass
 from benchmarks.taskset import load_tasks as load_taskset
-from codeloop.config import Settings
+from codeloop.config import DEFAULT_MODEL, Settings
 from codeloop.knowledge import CodeGraph, TemplateLibrary
 from codeloop.lang import RustSupport, SandboxRunner, get_language
 from codeloop.models import ModelFactory
@@ -212,6 +212,6 @@ if __name__ == "__main__":
     )
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--threshold", type=float, default=0.3)
-    parser.add_argument("--model", default="local:qwen2.5-coder-0.5b")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--out", default="learned_payoff")
     sys.exit(asyncio.run(main(parser.parse_args())))

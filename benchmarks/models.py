@@ -20,6 +20,7 @@ from typing import Any
 from benchmarks._report import median, percentile, table, write
 from codeloop.config import ModelSettings, Settings
 from codeloop.models import (
+    DEFAULT_EMBEDDED,
     EMBEDDED_MODELS,
     LlamaRuntime,
     ManagedModel,
@@ -110,7 +111,7 @@ def fan_out(calls: int, concurrency: int, delay_s: float, home: Path) -> dict[st
 
 
 def embedded(generate_tokens: int) -> dict[str, Any]:
-    path = ensure_gguf(Settings().model_dir, EMBEDDED_MODELS["qwen2.5-coder-0.5b"])
+    path = ensure_gguf(Settings().model_dir, EMBEDDED_MODELS[DEFAULT_EMBEDDED])
     runtime = LlamaRuntime(n_ctx=4096)
     started = time.perf_counter()
     loaded = runtime.get(path)
@@ -123,7 +124,7 @@ def embedded(generate_tokens: int) -> dict[str, Any]:
     llama.eval(tokens)
     prompt_s = time.perf_counter() - started
     factory = ModelFactory(ModelSettings(cache=False), model_dir=path.parent, runtime=runtime)
-    model = factory.build("local:qwen2.5-coder-0.5b")
+    model = factory.build(f"local:{DEFAULT_EMBEDDED}")
     request = ModelRequest.of(
         "Write a long Python module with ten small documented functions.",
         max_tokens=generate_tokens,

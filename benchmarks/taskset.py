@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from codeloop.config import Settings
+from codeloop.config import DEFAULT_MODEL, Settings
 from codeloop.lang import LanguageSupport, ProcessLimits, RustSupport, SandboxRunner
 from codeloop.models import ModelFactory
 from codeloop.pipeline import GenerationReport, Pipeline, PipelineOptions
@@ -195,6 +195,6 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--samples", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--model", default="local:qwen2.5-coder-0.5b")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--out", default=str(RESULTS))
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from codeloop.config import DEFAULT_MODEL, Settings
+from codeloop.models import DEFAULT_EMBEDDED
 
 
 def test_defaults_use_the_embedded_model_for_every_role(codeloop_home: Path) -> None:
@@ -48,3 +49,7 @@ def test_unknown_and_invalid_settings_are_rejected(monkeypatch: pytest.MonkeyPat
 def test_unknown_role_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown role 'boss'"):
         Settings().models.for_role("boss")
+
+
+def test_default_model_is_the_default_embedded_model() -> None:
+    assert f"local:{DEFAULT_EMBEDDED}" == DEFAULT_MODEL

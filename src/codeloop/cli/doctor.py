@@ -82,12 +82,12 @@ def _store(app: Session) -> Check:
 
 
 def _model(app: Session) -> list[Check]:
-    """The default embedded model must be there; the larger optional one is reported if asked."""
+    """The default embedded model must be there; the other one is reported, not required."""
     checks = []
     for asset in EMBEDDED_MODELS.values():
         default = asset.name == DEFAULT_EMBEDDED
-        fix = "codeloop model install" if default else "make model-1.5b"
-        name = "embedded model" if default else f"optional model {asset.name}"
+        fix = "codeloop model install" + ("" if default else f" {asset.name}")
+        name = "embedded model" if default else f"other embedded model {asset.name}"
         path = app.settings.model_dir / asset.filename
         try:
             if not path.exists():

