@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["CheckResult", "Diagnostic", "Severity", "TestOutcome", "TestRun", "test_function"]
+__all__ = ["CheckResult", "Diagnostic", "Severity", "TestOutcome", "TestRun", "base_test_name"]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -58,7 +58,7 @@ class TestOutcome(_Frozen):
     message: str = ""
 
 
-def test_function(name: str) -> str:
+def base_test_name(name: str) -> str:
     """The test function of a test's name: ``test_a[1-2]`` (a parametrized case) → ``test_a``."""
     return name.split("[", 1)[0]
 
@@ -88,7 +88,7 @@ class TestRun(_Frozen):
             return None
         lines = set(self.lines_by_test.get("", ()))
         for name in tests:
-            lines.update(self.lines_by_test.get(test_function(name), ()))
+            lines.update(self.lines_by_test.get(base_test_name(name), ()))
         return round(100 * len(lines) / self.statements, 1)
 
     @property

@@ -17,7 +17,7 @@ from codeloop.errors import BudgetExceeded, ModelError
 from codeloop.lang.protocol import LanguageSupport
 from codeloop.lang.registry import get_language
 from codeloop.lang.runner import ProcessLimits, Runner
-from codeloop.lang.types import TestOutcome, TestRun, test_function
+from codeloop.lang.types import TestOutcome, TestRun, base_test_name
 from codeloop.models.protocol import Model
 from codeloop.models.types import Message, ModelRequest
 from codeloop.pipeline.accounting import MeteredModel
@@ -483,9 +483,9 @@ class _Run:
                     ]
                 else:
                     # a parametrized test's cases (test_a[1], test_a[2]) stand or fall together
-                    ran = {test_function(o.name) for o in run.outcomes}
+                    ran = {base_test_name(o.name) for o in run.outcomes}
                     self.report.tests_discarded = [
-                        *(o for o in run.failing() if test_function(o.name) in names),
+                        *(o for o in run.failing() if base_test_name(o.name) in names),
                         *(
                             TestOutcome(name=n, passed=False, message="did not run")
                             for n in names
@@ -493,12 +493,12 @@ class _Run:
                         ),
                     ]
                     drop = list(
-                        dict.fromkeys(test_function(o.name) for o in self.report.tests_discarded)
+                        dict.fromkeys(base_test_name(o.name) for o in self.report.tests_discarded)
                     )
                     self.report.tests_kept = [n for n in names if n not in drop]
                     if self.report.tests_kept:  # a test file with every test dropped is no file
                         kept_tests = lang.drop_tests(tests, drop) if drop else tests
-                    kept = [o.name for o in run.outcomes if test_function(o.name) not in drop]
+                    kept = [o.name for o in run.outcomes if base_test_name(o.name) not in drop]
                     # This run already measured the kept tests when every generated test passed,
                     # or when it recorded which test ran which line (Python).
                     if not drop and run.ok:
