@@ -151,7 +151,8 @@ def _parameters(text: str, name: str) -> list[str] | None:
         return None
     node = tree.body[0]
     assert isinstance(node, ast.FunctionDef)
-    return [a.arg for a in (*node.args.posonlyargs, *node.args.args) if a.arg != "self"]
+    args = node.args
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.arg != "self"]
 
 
 def _io_call(name: str, args: str, params: list[str] | None) -> str | None:
