@@ -503,7 +503,7 @@ class _Run:
                     # or when it recorded which test ran which line (Python).
                     if not drop and run.ok:
                         measured = run
-                    elif kept and run.statements is not None:
+                    elif kept and run.statements is not None and best.public_ok:
                         measured = run.model_copy(
                             update={"coverage_percent": run.coverage_of(kept)}
                         )
